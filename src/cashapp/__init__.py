@@ -1,0 +1,1 @@
+"""cashapp: self-hosted cash application. Bank statements and remittance advices in, lettrage out."""

@@ -1,0 +1,1 @@
+"""The FastAPI application: ERP routes, schemas, error mapping and the review-queue pages."""

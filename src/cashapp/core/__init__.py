@@ -1,0 +1,1 @@
+"""Settings, the base error tree, logging and the clock. No business words live here."""

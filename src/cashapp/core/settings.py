@@ -1,0 +1,45 @@
+"""Settings from the environment: every setting is ``CASHAPP_<NAME>`` and has a working default."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"CASHAPP_{name}", default)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """What a process needs to know. Built once by an entry point, passed down explicitly."""
+
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", "sqlite:///cashapp.db"))
+    default_tenant: str = field(default_factory=lambda: _env("DEFAULT_TENANT", "default"))
+    max_file_bytes: int = field(
+        default_factory=lambda: int(_env("MAX_FILE_BYTES", str(200 * 1024 * 1024)))
+    )
+    sandbox_memory_bytes: int = field(
+        default_factory=lambda: int(_env("SANDBOX_MEMORY_BYTES", str(2 * 1024 * 1024 * 1024)))
+    )
+    sandbox_cpu_seconds: int = field(default_factory=lambda: int(_env("SANDBOX_CPU_SECONDS", "120")))
+    sandbox_wall_seconds: int = field(
+        default_factory=lambda: int(_env("SANDBOX_WALL_SECONDS", "180"))
+    )
+    auto_apply_precision: Decimal = field(
+        default_factory=lambda: Decimal(_env("AUTO_APPLY_PRECISION", "0.999"))
+    )
+    write_off_absolute: Decimal = field(
+        default_factory=lambda: Decimal(_env("WRITE_OFF_ABSOLUTE", "5.00"))
+    )
+    write_off_relative: Decimal = field(
+        default_factory=lambda: Decimal(_env("WRITE_OFF_RELATIVE", "0.005"))
+    )
+    inbox: Path = field(default_factory=lambda: Path(_env("INBOX", "inbox")))
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment."""
+    return Settings()

@@ -1,0 +1,1 @@
+"""Short payments kept for follow-up: validation, write-off policy and settlement."""

@@ -1,0 +1,1 @@
+"""Disputes (litiges) opened from deductions or by customers, and their resolution."""

@@ -1,0 +1,1 @@
+"""Reminder scenarios (relances) that know about disputes and unapplied cash."""

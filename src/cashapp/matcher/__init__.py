@@ -1,0 +1,3 @@
+"""Domain records in, ranked proposals with evidence out: candidates, features, the learned
+scorer, allocation search and the decision. Pure: no database.
+"""

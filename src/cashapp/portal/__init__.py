@@ -1,0 +1,1 @@
+"""The customer-facing pages: open items, payments, disputes."""
