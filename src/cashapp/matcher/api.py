@@ -1,0 +1,58 @@
+"""The matcher's contract with the use cases: lines (with what the extractor found) and a view
+of the ledger in, one ``MatchResult`` per line out. Pure: no database, no I/O.
+
+The reconciliation layer builds ``LineToMatch`` records (running the text extractor on the
+bank line and any linked remittance), calls ``Matcher.match`` and hands AUTO results to the
+ledger's apply step; SUGGESTED ones go to the review queue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Protocol
+
+from cashapp.domain.ledger import Customer, OpenItem
+from cashapp.domain.proposals import MatchResult
+from cashapp.domain.references import ReferenceCandidate
+from cashapp.domain.remittances import Remittance
+from cashapp.domain.statements import BankLine
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LineToMatch:
+    """One bank line to match, with the references found in its text and linked remittances."""
+
+    key: str  # the caller's id for the line, echoed in MatchResult.line_key
+    line: BankLine
+    references: Sequence[ReferenceCandidate] = ()
+    remittances: Sequence[Remittance] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LedgerView:
+    """The open items and customers of one tenant, as the matcher sees them."""
+
+    open_items: Sequence[OpenItem]
+    customers: Sequence[Customer] = ()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MatchPolicy:
+    """The tenant's rules for what may be applied without a person."""
+
+    auto_precision: float = 0.999  # the calibrated probability an allocation needs to be automatic
+    write_off_absolute: Decimal = Decimal("5.00")  # small unexplained differences closed by policy
+    write_off_relative: Decimal = Decimal("0.005")
+    per_customer_threshold: dict[str, float] = field(default_factory=dict)
+
+
+class Matcher(Protocol):
+    """Anything that turns lines into match results."""
+
+    version: str
+
+    def match(
+        self, lines: Sequence[LineToMatch], ledger: LedgerView, policy: MatchPolicy
+    ) -> list[MatchResult]: ...
