@@ -21,7 +21,6 @@ test: venv
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 check: venv
-	$(BIN)/ruff format --check src tests benchmarks fixtures || true
 	$(BIN)/ruff check src tests benchmarks fixtures
 	$(BIN)/mypy
 	$(BIN)/lint-imports
