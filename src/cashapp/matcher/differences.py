@@ -82,6 +82,9 @@ def settle(
         kind = AllocationKind.WRITE_OFF if explicit is ReasonCode.BANK_CHARGES else (
             AllocationKind.DEDUCTION)
         return _on_last(items, short, kind, explicit, "reason", delta)
+    if facts.charges is not None and facts.charges == short:
+        return _on_last(items, short, AllocationKind.WRITE_OFF, ReasonCode.BANK_CHARGES,
+                        "bank_charges", delta)
     discount = _discount_fit(items, short, facts.currency)
     if discount is not None:
         earned = facts.paid_on is None or all(
@@ -92,9 +95,6 @@ def settle(
                          "discount" if earned else "discount_late", delta)
     if explicit is ReasonCode.DISCOUNT:
         return _on_last(items, short, AllocationKind.DEDUCTION, explicit, "reason", delta)
-    if facts.charges is not None and facts.charges == short:
-        return _on_last(items, short, AllocationKind.WRITE_OFF, ReasonCode.BANK_CHARGES,
-                        "bank_charges", delta)
     if within_tolerance(short, open_total, policy):
         return _on_last(items, short, AllocationKind.WRITE_OFF, ReasonCode.OTHER, "tolerance",
                         delta)

@@ -40,7 +40,7 @@ _KEYWORDS: dict[ReasonCode, tuple[str, ...]] = {
     ),
     ReasonCode.DUPLICATE: ("duplicate", "double billed", "doppelt", "doublon", "dubbel"),
     ReasonCode.RETURNS: (
-        "return", "returned", "retoure", "rucksendung", "gutschrift", "retour", "devolucion",
+        "return", "returned", "retoure", "rucksendung", "retour", "devolucion",
         "credit note",
     ),
 }
