@@ -59,7 +59,9 @@ def extract(data: bytes, *, source: str, strict: bool = False) -> StatementFile:
         try:
             builder.take(read_record(text, number, strict=strict))
         except FieldError as exc:
-            raise StatementParseError(str(exc), file=source, line=number, element=exc.field) from None
+            raise StatementParseError(
+                str(exc), file=source, line=number, element=exc.field
+            ) from None
     return builder.finish()
 
 
@@ -112,7 +114,9 @@ class _FileBuilder:
             return
         draft = self.current
         if draft is None:
-            raise self._fail(record, f"{record.code} record outside a statement (no 01 record before it)")
+            raise self._fail(
+                record, f"{record.code} record outside a statement (no 01 record before it)"
+            )
         if record.account != draft.opening.account:
             raise self._fail(
                 record,
@@ -171,7 +175,9 @@ class _FileBuilder:
         lines: list[BankLine] = []
         for entry, movement in enumerate(draft.movements):
             try:
-                line = movement.to_line(entry=entry, fallback_ref=f"{ident}:{entry}", strict=self.strict)
+                line = movement.to_line(
+                    entry=entry, fallback_ref=f"{ident}:{entry}", strict=self.strict
+                )
             except FieldError as exc:
                 raise StatementParseError(
                     str(exc), file=self.source, line=movement.record.line, element=exc.field

@@ -33,24 +33,17 @@ def decode_text(data: bytes, *, source: str) -> str:
         raise StatementParseError(
             f"binary byte 0x{data[found.start()]:02x} in a text bank file", file=source, line=line
         )
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="strict") if _cp1252_ok(data) else data.decode("latin-1")
-
-
-def _cp1252_ok(data: bytes) -> bool:
-    try:
-        data.decode("cp1252")
-    except UnicodeDecodeError:
-        return False
-    return True
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
 
 
 def physical_lines(text: str) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` for every physical line, without its line break; 1-based."""
-    for number, line in enumerate(_LINE_BREAK.split(text), start=1):
-        yield number, line
+    yield from enumerate(_LINE_BREAK.split(text), start=1)
 
 
 def ddmmyy(text: str) -> date | None:
