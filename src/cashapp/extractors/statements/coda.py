@@ -115,7 +115,8 @@ class _Reader:
             if self.draft is not None:
                 raise self._fail(
                     line,
-                    f"1 old balance record inside the statement opened on line {self.draft.opening.line}",
+                    f"1 old balance record inside the statement opened on line "
+                    f"{self.draft.opening.line}",
                 )
             self.draft = _Draft(old_balance(text, line, self.version))
             return
