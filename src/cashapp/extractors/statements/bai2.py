@@ -3,7 +3,7 @@
 A file holds groups (``02`` ... ``98``), a group holds accounts (``03`` ... ``49``), an account
 has its transaction details (``16``); ``88`` continues any record. One statement per ``03``
 account record: the opening ledger (type code 010) and closing ledger (015) are its
-balances, each ``16`` a bank line dated by the group's as-of date.
+balances (045, closing available, its available balance), each ``16`` a bank line dated by the group's as-of date.
 
 Signs come from the type code: 100-399 and 920-959 are credits, 400-699 and 960-999 debits.
 A detail with any other code cannot be signed; it is kept as an ``info`` line and the
@@ -67,6 +67,7 @@ class _Account:
     opening: Decimal | None
     closing: Decimal | None
     total: Decimal
+    available: Decimal | None = None
     records: int = 1
     lines: list[BankLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -165,7 +166,7 @@ class _Reader:
         if not account:
             raise FieldError("account number", "account number is blank", record.line)
         currency = _currency(cursor.next(), group.currency, record.line)
-        opening = closing = None
+        opening = closing = available = None
         total = Decimal(0)
         while not cursor.exhausted():
             code = cursor.next().strip()
@@ -181,6 +182,8 @@ class _Reader:
                 opening = value
             elif code == "015":
                 closing = value
+            elif code == "045":
+                available = value
         self.account = _Account(
             record.line,
             account,
@@ -189,6 +192,7 @@ class _Reader:
             opening,
             closing,
             total,
+            available=available,
             records=len(record.pieces),
         )
 
@@ -384,6 +388,7 @@ def _statement(ident: str, account: _Account) -> Statement:
         opening_balance=account.opening,
         closing_balance=account.closing,
         closing_date=account.as_of,
+        available_balance=account.available,
     )
     warnings = list(account.warnings)
     if statement.balanced is False:

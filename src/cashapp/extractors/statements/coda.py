@@ -253,10 +253,6 @@ class _Reader:
             lines.extend(built)
             if problem:
                 warnings.append(problem)
-        if draft.free_text and lines:
-            last = lines[-1]
-            info = " | ".join(t for t in [last.additional_info, *draft.free_text] if t)
-            lines[-1] = replace(last, additional_info=info)
         statement = Statement(
             id=ident,
             account=draft.opening.account,
@@ -267,6 +263,7 @@ class _Reader:
             opening_date=draft.opening.date,
             closing_date=draft.closing_date,
             sequence=draft.opening.paper_sequence,
+            information=" | ".join(t for t in draft.free_text if t),
         )
         if statement.balanced is False:
             moved = sum((line.amount for line in lines), Decimal(0))
