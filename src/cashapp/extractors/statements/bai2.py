@@ -28,6 +28,8 @@ from cashapp.extractors.statements.bai2_records import (
     funds,
     implied_amount,
     physical_records,
+    trailer_problems,
+    units,
 )
 from cashapp.extractors.statements.fixed_width import (
     decode_text,
@@ -66,7 +68,7 @@ class _Account:
     as_of: date | None
     opening: Decimal | None
     closing: Decimal | None
-    total: Decimal
+    total: int  # raw amount units, as the control totals add them
     available: Decimal | None = None
     records: int = 1
     lines: list[BankLine] = field(default_factory=list)
@@ -80,7 +82,7 @@ class _Group:
     as_of: date | None
     accounts: list[_Account] = field(default_factory=list)
     records: int = 1
-    total: Decimal = Decimal(0)
+    total: int = 0
 
 
 @dataclass(slots=True)
@@ -94,7 +96,7 @@ class _Reader:
     file_accounts: list[_Account] = field(default_factory=list)
     records: int = 0
     groups: int = 0
-    total: Decimal = Decimal(0)
+    total: int = 0
     ended: bool = False
 
     def _fail(self, line: int, message: str) -> StatementParseError:
@@ -167,17 +169,18 @@ class _Reader:
             raise FieldError("account number", "account number is blank", record.line)
         currency = _currency(cursor.next(), group.currency, record.line)
         opening = closing = available = None
-        total = Decimal(0)
+        total = 0
         while not cursor.exhausted():
             code = cursor.next().strip()
             if not code:
                 continue  # an empty field before a "/" that a continuation follows
             if not (code.isdigit() and len(code) == 3):
                 raise FieldError("type code", f"not a type code: {code!r}", cursor.line)
-            value = implied_amount(cursor.next(), currency, f"amount of type {code}", cursor.line)
+            raw_value = cursor.next()
+            value = implied_amount(raw_value, currency, f"amount of type {code}", cursor.line)
             cursor.next()  # item count
             funds(cursor, currency)
-            total += value or 0
+            total += units(raw_value, code, cursor.line) or 0
             if code == "010":
                 opening = value
             elif code == "015":
@@ -218,14 +221,14 @@ class _Reader:
         kind, value_date = funds(cursor, account.currency)
         bank_ref, customer_ref = cursor.next().strip(), cursor.next().strip()
         text = cursor.rest()
-        account.total += value
+        account.total += units(raw, "amount", record.line) or 0
         entry = len(account.lines)
         number = int(code)
         status = LineStatus.BOOKED
         if 100 <= number <= 399 or 920 <= number <= 959:
             signed = value
         elif 400 <= number <= 699 or 960 <= number <= 999:
-            signed = -value
+            signed = -value if value else value
         else:
             signed, status = value, LineStatus.INFO
             account.warnings.append(
@@ -259,9 +262,7 @@ class _Reader:
             raise self._fail(record.line, "49 account trailer without an 03 account record")
         account.records += len(record.pieces)
         fields = record.fields()
-        total = implied_amount(
-            fields[0] if fields else "", account.currency, "account control total", record.line
-        )
+        total = units(fields[0] if fields else "", "account control total", record.line)
         if total is not None and total != account.total:
             account.warnings.append(
                 f"line {record.line}: account control total {total}, "
@@ -285,11 +286,10 @@ class _Reader:
                 f"{self.account.line}",
             )
         fields = record.fields()
-        problems = _trailer_problems(
+        problems = trailer_problems(
             fields,
             group.total,
             [("accounts", len(group.accounts)), ("records", group.records)],
-            group.currency,
             record.line,
             "group",
         )
@@ -328,11 +328,10 @@ class _Reader:
                 f"99 file trailer before the 98 trailer of the group of line {self.group.line}",
             )
         fields = record.fields()
-        problems = _trailer_problems(
+        problems = trailer_problems(
             fields,
             self.total,
             [("groups", self.groups), ("records", self.records)],
-            "USD",
             record.line,
             "file",
         )
@@ -340,29 +339,6 @@ class _Reader:
             account.warnings.extend(problems)
         self.done.extend(self.file_accounts)
         self.ended = True
-
-
-def _trailer_problems(
-    fields: list[str],
-    total: Decimal,
-    counts: list[tuple[str, int]],
-    currency: str,
-    line: int,
-    what: str,
-) -> list[str]:
-    problems = []
-    declared = implied_amount(fields[0] if fields else "", currency, f"{what} control total", line)
-    if declared is not None and declared != total:
-        problems.append(
-            f"line {line}: {what} control total {declared}, the accounts add up to {total}"
-        )
-    for position, (label, actual) in enumerate(counts, start=1):
-        text = fields[position].strip() if len(fields) > position else ""
-        if text and (not text.isdigit() or int(text) != actual):
-            problems.append(
-                f"line {line}: {what} trailer counts {text} {label}, the file has {actual}"
-            )
-    return problems
 
 
 def _currency(text: str, default: str, line: int) -> str:

@@ -105,7 +105,18 @@ def implied_amount(text: str, currency: str, name: str, line: int) -> Decimal | 
     if len(raw.lstrip("0")) > MAX_INTEGER_DIGITS + places:
         raise FieldError(name, f"amount too large: {text!r}", line)
     value = Decimal(int(raw)).scaleb(-places).quantize(Decimal(1).scaleb(-places))
-    return -value if sign == "-" else value
+    return -value if sign == "-" and value else value
+
+
+def units(text: str, name: str, line: int) -> int | None:
+    """The raw integer of an amount field (control totals add these, whatever the currency)."""
+    raw = text.strip()
+    if not raw:
+        return None
+    body = raw[1:] if raw[0] in "+-" else raw
+    if not (body.isascii() and body.isdigit()) or len(body) > 30:
+        raise FieldError(name, f"amount digits expected, found {text!r}", line)
+    return -int(body) if raw[0] == "-" else int(body)
 
 
 def as_date(text: str, name: str, line: int) -> date | None:
@@ -183,3 +194,26 @@ def funds(cursor: FieldCursor, currency: str) -> tuple[str, date | None]:
     else:
         raise FieldError("funds type", f"unknown funds type {kind!r}", line)
     return kind, value_date
+
+
+def trailer_problems(
+    fields: list[str],
+    total: int,
+    counts: list[tuple[str, int]],
+    line: int,
+    what: str,
+) -> list[str]:
+    """What a trailer declares (control total, then counts) against what was read."""
+    problems = []
+    declared = units(fields[0] if fields else "", f"{what} control total", line)
+    if declared is not None and declared != total:
+        problems.append(
+            f"line {line}: {what} control total {declared}, the accounts add up to {total}"
+        )
+    for position, (label, actual) in enumerate(counts, start=1):
+        text = fields[position].strip() if len(fields) > position else ""
+        if text and (not text.isdigit() or int(text) != actual):
+            problems.append(
+                f"line {line}: {what} trailer counts {text} {label}, the file has {actual}"
+            )
+    return problems

@@ -112,7 +112,7 @@ def signed_amount(field: str, decimals: int, currency: str, name: str = "montant
     else:
         raise FieldError(name, f"last character {last!r} is not a CFONB signed digit")
     value = Decimal(int(digits) * 10 + unit).scaleb(-decimals)
-    return exact(-value if negative else value, currency, name)
+    return exact(-value if negative and value else value, currency, name)
 
 
 def unsigned_amount(field: str, decimals: int, currency: str, name: str) -> Decimal:

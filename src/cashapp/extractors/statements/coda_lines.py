@@ -49,7 +49,11 @@ def movement_lines(
         )
         leaves = []
     if not leaves:
-        info = described[id(head)] + [d for c in carriers[1:] for d in described[id(c)]]
+        info = list(described[id(head)])
+        for carrier in carriers[1:]:
+            text = squeeze(_plain_communication(carrier))
+            info.append(f"{carrier.code}: {carrier.amount}" + (f" {text}" if text else ""))
+            info.extend(described[id(carrier)])
         return [_line(head, head, info, entry, statement_id, currency, batch=False)], problem
     lines = [
         _line(leaf, head, described[id(leaf)], entry, statement_id, currency, batch=True)

@@ -54,7 +54,7 @@ def amount(sign: str, text: str, currency: str, name: str) -> Decimal:
         value = quantize_exact(value, currency)
     except AmountError as exc:
         raise FieldError(name, str(exc)) from None
-    return -value if sign == "1" else value
+    return -value if sign == "1" and value else value
 
 
 def when(text: str, name: str) -> date | None:
