@@ -35,6 +35,7 @@ from cashapp.extractors.statements.fixed_width import (
     decode_text,
     distinct_ids,
     distinct_refs,
+    is_digits,
     physical_lines,
 )
 
@@ -152,7 +153,7 @@ class _Reader:
         if version not in ("2", ""):
             raise FieldError("version number", f"BAI version {version!r} is not BAI2", record.line)
         length = fields[5].strip() if len(fields) > 5 else ""
-        if length.isdigit() and int(length) > 0:
+        if is_digits(length) and int(length) > 0:
             self.record_length = int(length)
         self.header = record.line
 
@@ -174,7 +175,7 @@ class _Reader:
             code = cursor.next().strip()
             if not code:
                 continue  # an empty field before a "/" that a continuation follows
-            if not (code.isdigit() and len(code) == 3):
+            if not (is_digits(code) and len(code) == 3):
                 raise FieldError("type code", f"not a type code: {code!r}", cursor.line)
             raw_value = cursor.next()
             value = implied_amount(raw_value, currency, f"amount of type {code}", cursor.line)
@@ -208,7 +209,7 @@ class _Reader:
         account.records += len(record.pieces)
         cursor = FieldCursor(record)
         code = cursor.next().strip()
-        if not (code.isdigit() and len(code) == 3):
+        if not (is_digits(code) and len(code) == 3):
             raise FieldError("type code", f"not a type code: {code!r}", record.line)
         raw = cursor.next()
         value = implied_amount(raw, account.currency, "amount", record.line)
@@ -269,7 +270,7 @@ class _Reader:
                 f"the records add up to {account.total}"
             )
         count = fields[1].strip() if len(fields) > 1 else ""
-        if count and (not count.isdigit() or int(count) != account.records):
+        if count and (not is_digits(count) or int(count) != account.records):
             account.warnings.append(
                 f"line {record.line}: account trailer counts {count} records, "
                 f"the account has {account.records}"

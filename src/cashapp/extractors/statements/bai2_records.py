@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from cashapp.domain.money import MAX_INTEGER_DIGITS, minor_units
-from cashapp.extractors.statements.fixed_width import yymmdd
+from cashapp.extractors.statements.fixed_width import is_digits, yymmdd
 
 RECORD_CODES = frozenset({"01", "02", "03", "16", "49", "88", "98", "99"})
 MAX_TEXT = 64 * 1024  # characters of text one 16 record may carry, continuations included
@@ -186,9 +186,13 @@ def funds(cursor: FieldCursor, currency: str) -> tuple[str, date | None]:
         cursor.next()  # value time (HHMM), optional
     elif kind == "D":
         count = cursor.next().strip()
-        if not count.isdigit():
-            raise FieldError("funds distribution count", f"not a number: {count!r}", line)
+        if not is_digits(count) or int(count) > 1000:
+            raise FieldError(
+                "funds distribution count", f"not a number up to 1000: {count!r}", line
+            )
         for _ in range(int(count)):
+            if cursor.exhausted():
+                raise FieldError("funds distribution", f"fewer than {count} distributions", line)
             cursor.next()  # days
             implied_amount(cursor.next(), currency, "funds distribution amount", line)
     else:
@@ -212,7 +216,7 @@ def trailer_problems(
         )
     for position, (label, actual) in enumerate(counts, start=1):
         text = fields[position].strip() if len(fields) > position else ""
-        if text and (not text.isdigit() or int(text) != actual):
+        if text and (not is_digits(text) or int(text) != actual):
             problems.append(
                 f"line {line}: {what} trailer counts {text} {label}, the file has {actual}"
             )

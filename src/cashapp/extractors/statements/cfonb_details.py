@@ -33,7 +33,7 @@ from cashapp.extractors.statements.cfonb_records import (
     signed_amount,
     unsigned_amount,
 )
-from cashapp.extractors.statements.fixed_width import squeeze
+from cashapp.extractors.statements.fixed_width import is_digits, squeeze
 
 _APPEND_TEXT = {"LIB", "NPY", "NBE", "NPO", "NBU", "IPY", "IBE", "RCN", "REF", "LCC", "LC2"}
 
@@ -128,7 +128,7 @@ class Movement:
             extra["reject_code"] = text[40:42].strip()
         entry_number = text[81:88]
         if entry_number.strip():
-            if not entry_number.isdigit():
+            if not is_digits(entry_number):
                 raise FieldError("numéro d'écriture", f"not digits: {entry_number!r}")
             if entry_number.strip("0"):
                 extra["entry_number"] = entry_number
@@ -154,6 +154,6 @@ def _currency_amount(info: str, qualifier: str) -> tuple[str, Decimal]:
     currency = info[0:3]
     if not (currency.isascii() and currency.isalpha() and currency.isupper()):
         raise FieldError(qualifier, f"not a currency code: {currency!r}")
-    if not info[3].isdigit():
+    if not is_digits(info[3]):
         raise FieldError(qualifier, f"not a number of decimals: {info[3]!r}")
     return currency, unsigned_amount(info[4:18], int(info[3]), currency, qualifier)

@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from cashapp.domain.statements import BankLine
 from cashapp.extractors.statements.coda_records import Movement
-from cashapp.extractors.statements.fixed_width import squeeze
+from cashapp.extractors.statements.fixed_width import is_digits, squeeze
 
 _LINE_DETAILS = frozenset("567")
 _OGM_TYPES = frozenset({"101", "102"})
@@ -91,7 +91,7 @@ def _line(
 ) -> BankLine:
     references: tuple[str, ...] = ()
     comm_type = item.communication[:3] if item.structured else ""
-    if comm_type in _OGM_TYPES and item.communication[3:15].isdigit():
+    if comm_type in _OGM_TYPES and is_digits(item.communication[3:15]):
         references = (item.communication[3:15],)
         remittance = squeeze(item.communication[15:])
     else:

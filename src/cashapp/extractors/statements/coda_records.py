@@ -26,7 +26,7 @@ from datetime import date
 from decimal import Decimal
 
 from cashapp.domain.money import AmountError, quantize_exact
-from cashapp.extractors.statements.fixed_width import ddmmyy
+from cashapp.extractors.statements.fixed_width import ddmmyy, is_digits
 
 RECORD_LENGTH = 128
 
@@ -163,7 +163,7 @@ def add_23(target: Movement, text: str, version: str) -> None:
         target.counterparty_account = text[10:22].strip()
         target.counterparty_name = " ".join(text[47:125].split())
         return
-    if text[22] == " " and text[10:22].strip().isdigit():  # Belgian BBAN, then currency
+    if text[22] == " " and is_digits(text[10:22].strip()):  # Belgian BBAN, then currency
         target.counterparty_account = text[10:22].strip()
     else:
         target.counterparty_account = text[10:44].strip()

@@ -46,11 +46,16 @@ def physical_lines(text: str) -> Iterator[tuple[int, str]]:
     yield from enumerate(_LINE_BREAK.split(text), start=1)
 
 
+def is_digits(text: str) -> bool:
+    """ASCII digits only (``str.isdigit`` also takes ``¹`` and other Unicode digits)."""
+    return text.isascii() and text.isdigit()
+
+
 def ddmmyy(text: str) -> date | None:
     """A ``DDMMYY`` date (``000000`` and blanks mean none); years 69-99 are 19xx (POSIX)."""
     if not text.strip() or text == "000000":
         return None
-    if not text.isdigit() or len(text) != 6:
+    if not is_digits(text) or len(text) != 6:
         raise ValueError(f"not a DDMMYY date: {text!r}")
     return _make_date(int(text[4:6]), int(text[2:4]), int(text[0:2]), text)
 
@@ -59,7 +64,7 @@ def yymmdd(text: str) -> date | None:
     """A ``YYMMDD`` date (blank means none); years 69-99 are 19xx (POSIX)."""
     if not text.strip():
         return None
-    if not text.isdigit() or len(text) != 6:
+    if not is_digits(text) or len(text) != 6:
         raise ValueError(f"not a YYMMDD date: {text!r}")
     return _make_date(int(text[0:2]), int(text[2:4]), int(text[4:6]), text)
 
