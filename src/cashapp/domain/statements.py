@@ -95,7 +95,9 @@ class Statement:
     sequence: str | None = None  # the statement or page number as the bank wrote it
     warnings: tuple[str, ...] = ()
     available_balance: Decimal | None = None  # closing available balance, where the bank gives one
-    information: str = ""  # statement-level free text (MT940 :86: outside a :61:, camt AddtlStmtInf)
+    information: str = (
+        ""  # statement-level free text (MT940 :86: outside a :61:, camt AddtlStmtInf)
+    )
 
     @property
     def balanced(self) -> bool | None:

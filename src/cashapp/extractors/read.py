@@ -21,7 +21,9 @@ def read_bytes(
     Raises an ``InputError`` subclass naming ``source`` on anything it cannot read.
     """
     if len(data) > max_bytes:
-        raise FileTooLargeError(f"file is {len(data)} bytes, over the {max_bytes} byte cap", file=source)
+        raise FileTooLargeError(
+            f"file is {len(data)} bytes, over the {max_bytes} byte cap", file=source
+        )
     _, reader = pick_reader(data, source=source)
     parsed: StatementFile | RemittanceFile = reader.extract(data, source=source)
     return parsed
