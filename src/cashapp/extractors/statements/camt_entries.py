@@ -316,7 +316,7 @@ class EntryReader:
         )
         ours, theirs = sides if original_credit else sides[::-1]
         name, account, ultimate, bic = self._side(parties, agents, ours)
-        if name is None and account is None:
+        if name is None and account is None and ultimate is None and bic is None:
             # some banks flag a reversal without swapping the indicator: take the other side,
             # unless it is the account holder itself
             other = self._side(parties, agents, theirs)
