@@ -87,9 +87,17 @@ def check_size(size: int, *, source: str, max_bytes: int) -> None:
 
 
 def read_in_sandbox(
-    path_or_bytes: Path | str | bytes, *, source: str, settings: Settings
+    path_or_bytes: Path | str | bytes,
+    *,
+    source: str,
+    settings: Settings,
+    reader: str | None = None,
 ) -> StatementFile | RemittanceFile:
-    """Read an untrusted file in a limited child process (see the module docstring)."""
+    """Read an untrusted file in a limited child process (see the module docstring).
+
+    ``reader`` (``"module"`` or ``"module:function"``) forces the reader instead of
+    detecting the format; the function is called as ``extract(data, source=...)``.
+    """
     if isinstance(path_or_bytes, bytes):
         check_size(len(path_or_bytes), source=source, max_bytes=settings.max_file_bytes)
         refuse_archive(path_or_bytes[:512], source=source)
@@ -116,6 +124,7 @@ def read_in_sandbox(
                 "max_bytes": settings.max_file_bytes,
                 "memory": settings.sandbox_memory_bytes,
                 "cpu": settings.sandbox_cpu_seconds,
+                "reader": reader,
             }
         ),
     ]
@@ -138,14 +147,15 @@ def read_in_sandbox(
 
 
 def _child_environment() -> dict[str, str]:
+    """A clean environment: the child sees the same code as this process, nothing else."""
     package_root = str(Path(__file__).resolve().parents[2])
-    environment = {
+    paths = [package_root, *(p for p in sys.path if p and p != package_root)]
+    return {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "LANG": "C.UTF-8",
-        "PYTHONPATH": package_root,
+        "PYTHONPATH": os.pathsep.join(paths),
         "PYTHONHASHSEED": "0",
     }
-    return environment
 
 
 def _answer(
@@ -203,7 +213,10 @@ def _child(request: dict[str, Any]) -> dict[str, Any]:
             data = Path(request["path"]).read_bytes()
         else:
             data = sys.stdin.buffer.read(int(request["max_bytes"]) + 1)
-        parsed = read_bytes(data, source=source, max_bytes=int(request["max_bytes"]))
+        if request.get("reader"):
+            parsed = _forced_reader(str(request["reader"]))(data, source=source)
+        else:
+            parsed = read_bytes(data, source=source, max_bytes=int(request["max_bytes"]))
         del data
         if isinstance(parsed, StatementFile):
             result = statement_file_json(parsed)
@@ -234,6 +247,13 @@ def _child(request: dict[str, Any]) -> dict[str, Any]:
         traceback.print_exc(file=sys.stderr)
         message = f"the reader failed on this file ({type(exc).__name__}: {exc})"
     return {"ok": False, "error": {"class": "InputError", "message": message}}
+
+
+def _forced_reader(spec: str) -> Any:
+    import importlib
+
+    module_name, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module_name), function or "extract")
 
 
 def main(argv: list[str]) -> int:
