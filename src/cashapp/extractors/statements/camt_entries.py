@@ -268,25 +268,36 @@ class EntryReader:
             self._bic(first(agents, agent)),
         )
 
-    def _charges(self, element: etree._Element | None, path: str) -> tuple[Decimal, str] | None:
-        """Net charges borne (debit charges minus credited ones), in their currency."""
-        if element is None:
+    def _charges(self, elements: list[etree._Element], path: str) -> tuple[Decimal, str] | None:
+        """Net charges borne (debit charges minus credited ones), in their currency.
+
+        v02 repeats ``Chrgs`` (each one a charge); v03+ has one ``Chrgs`` with an optional
+        ``TtlChrgsAndTaxAmt`` and ``Rcrd`` records.
+        """
+        if not elements:
             return None
         v = self.values
-        kids = v.kids(element)
-        total_node = first(kids, "TtlChrgsAndTaxAmt")
-        if total_node is not None:
-            return v.amount(total_node, f"{path}/TtlChrgsAndTaxAmt")
-        records = kids.get("Rcrd") or [element]
+        records: list[tuple[Kids, str]] = []
+        for n, element in enumerate(elements):
+            kids = v.kids(element)
+            total_node = first(kids, "TtlChrgsAndTaxAmt")
+            if total_node is not None and len(elements) == 1:
+                return v.amount(total_node, f"{path}/TtlChrgsAndTaxAmt")
+            if "Rcrd" in kids:
+                records += [
+                    (v.kids(record), f"{path}/Rcrd[{r + 1}]")
+                    for r, record in enumerate(kids["Rcrd"])
+                ]
+            else:
+                records.append((kids, f"{path}[{n + 1}]" if len(elements) > 1 else path))
         total = Decimal(0)
         currency = ""
-        for n, record in enumerate(records):
-            record_kids = kids if record is element else v.kids(record)
+        for record_kids, where in records:
             node = first(record_kids, "Amt")
             if node is None:
                 continue
-            value, currency = v.amount(node, f"{path}/Rcrd[{n + 1}]/Amt")
-            credit = v.credit(first(record_kids, "CdtDbtInd"), path, default=False)
+            value, currency = v.amount(node, f"{where}/Amt")
+            credit = v.credit(first(record_kids, "CdtDbtInd"), f"{where}/CdtDbtInd", default=False)
             total += -value if credit else value
         return (total, currency) if currency else None
 
@@ -342,10 +353,18 @@ class EntryReader:
             rate = first_text(v.kids(first(instructed, "CcyXchg")), "XchgRate")
             if rate:
                 extra["exchange_rate"] = rate
-        charges_node = first(tx_kids, "Chrgs")
-        if charges_node is None and not batch:
-            charges_node = first(entry.kids, "Chrgs")
-        charges = self._charges(charges_node, f"{tx_path}/Chrgs")
+        charges_nodes = tx_kids.get("Chrgs", [])
+        charges_path = f"{tx_path}/Chrgs"
+        if not charges_nodes and not batch:
+            charges_nodes = entry.kids.get("Chrgs", [])
+            charges_path = f"{tx_path.split('/NtryDtls')[0]}/Chrgs"
+        charges = self._charges(charges_nodes, charges_path)
+        if batch and "Chrgs" in entry.kids:
+            entry_charges = self._charges(
+                entry.kids["Chrgs"], f"{tx_path.split('/NtryDtls')[0]}/Chrgs"
+            )
+            if entry_charges is not None:
+                extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
         if charges is not None and charges[1] != currency:
             extra["charges_currency"] = charges[1]
 

@@ -61,7 +61,7 @@ class Values:
             value = parse_amount(text, currency.strip())
         except AmountError as exc:
             raise self.error(f"garbled amount {text.strip()!r}: {exc}", element, path) from None
-        if value < 0:
+        if value < 0 or text.lstrip()[:1] in ("-", "+"):
             raise self.error(
                 f"negative amount {text.strip()!r}: the sign belongs in CdtDbtInd", element, path
             )
