@@ -94,6 +94,9 @@ class Statement:
     closing_date: date | None = None
     sequence: str | None = None
     warnings: tuple[str, ...] = ()
+    available_balance: Decimal | None = None  # closing available balance (MT940 :64:, OFX AVAILBAL)
+    information: str = ""  # statement-level free text (MT940 :86: outside a line)
+    extra: Mapping[str, str] = field(default_factory=dict)  # format-specific facts, for inspect
 
     @property
     def balanced(self) -> bool | None:
