@@ -86,7 +86,7 @@ class _Reader:
         if "<!--" in text:  # keep offsets (line numbers): blank comments out, same length
             text = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
         if "<![CDATA[" in text:
-            text = _CDATA.sub(lambda m: m.group(1).replace("<", "&lt;").ljust(len(m.group(0))), text)
+            text = _CDATA.sub(_cdata_text, text)
         self.text = text
         starts = list(_STATEMENT.finditer(text))
         statements = []
@@ -224,7 +224,10 @@ class _Reader:
                 posted = parse_date(get("DTTRADE") or get("DTSETTLE") or "")
             else:
                 amount_text = get("TRNAMT", "")
-                amount = _exact(amount_text) if investment else parse_amount(amount_text, line_currency)
+                if investment:
+                    amount = _exact(amount_text)
+                else:
+                    amount = parse_amount(amount_text, line_currency)
                 posted = parse_date(get("DTPOSTED", ""))
             if posted is None:
                 raise OfxValueError("no posting date")
@@ -252,6 +255,11 @@ class _Reader:
             bank_transaction_code=extra.get("trntype"),
             extra=extra,
         )
+
+
+def _cdata_text(match: re.Match[str]) -> str:
+    """A CDATA section as plain element text, padded to keep later offsets (line numbers)."""
+    return match.group(1).replace("<", "&lt;").ljust(len(match.group(0)))
 
 
 def _exact(text: str) -> Decimal:
@@ -320,7 +328,7 @@ def _distinct_refs(statements: list[Statement]) -> list[Statement]:
             seen[(statement.account, ref)] += 1
             count = seen[(statement.account, ref)]
             if count > 1:
-                warnings.append(f"FITID {ref} repeats in the file; line {n + 1} kept as {ref}#{count}")
+                warnings.append(f"FITID {ref} repeats in the file; line {n + 1} is {ref}#{count}")
                 ref = f"{ref}#{count}"
             if ref != line.bank_ref:
                 changed = True
