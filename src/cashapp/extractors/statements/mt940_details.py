@@ -29,6 +29,7 @@ _SUBFIELD_START = re.compile(r"^\s*(?:\d{3})?\s*([?>^<~])\d\d")
 _SEPA_KEY = re.compile(
     r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|BREF|RREF|PURP|IBAN|BIC)\+"
 )
+_EXTRA_KEYS = frozenset({"KREF", "CRED", "DEBT", "COAM", "OAMT", "BREF", "RREF", "PURP"})
 _NOT_PROVIDED = frozenset({"", "NOTPROVIDED", "NONREF", "NOREF", "NONE"})
 
 _DUTCH_KEYS = (
@@ -59,7 +60,7 @@ def join_lines(lines: list[str]) -> str:
 
 
 def _clean(text: str) -> str:
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def parse_details(lines: list[str]) -> dict[str, Any]:
@@ -68,10 +69,10 @@ def parse_details(lines: list[str]) -> dict[str, Any]:
     Always sets ``remittance_text`` and ``additional_info`` (the raw text, lines joined by
     newlines); the other keys only when the text carries them.
     """
-    raw = "\n".join(lines)
+    raw = "\n".join(lines) if len(lines) > 1 else lines[0]
     subfields = _SUBFIELD_START.match(lines[0])
     if subfields:
-        facts = _subfield_details("".join(lines), subfields.group(1))
+        facts = _subfield_details(raw.replace("\n", ""), subfields.group(1))
     elif _DUTCH_START.match(lines[0]):
         facts = _dutch_details("".join(lines))
     else:
@@ -103,6 +104,20 @@ def _free_text_details(lines: list[str]) -> dict[str, Any]:
     return facts
 
 
+# What each DK subfield number holds ("purpose" and "name" pieces are rejoined).
+_SUBFIELD_ROLE: dict[str, str] = {
+    **{f"{n:02d}": "purpose" for n in (*range(20, 30), *range(60, 64))},
+    "32": "name",
+    "33": "name",
+    "00": "posting_text",
+    "10": "primanota",
+    "30": "bic",
+    "31": "account",
+    "34": "return_reason",
+    "38": "iban",
+}
+
+
 def _subfield_details(text: str, mark: str) -> dict[str, Any]:
     head, *parts = text.split(mark)
     extra: dict[str, str] = {}
@@ -111,36 +126,23 @@ def _subfield_details(text: str, mark: str) -> dict[str, Any]:
         extra["gvc"] = code
     purpose: list[str] = []
     name: list[str] = []
-    account = iban = bic = None
+    found: dict[str, str] = {}
     for part in parts:
-        number, value = part[:2], part[2:]
-        if not number.isdigit():
-            # a stray mark inside the text: it belongs to the previous subfield
-            if purpose:
-                purpose[-1] += mark + part
-            continue
-        n = int(number)
-        if 20 <= n <= 29 or 60 <= n <= 63:
-            purpose.append(value)
-        elif n == 0:
-            extra["posting_text"] = value.strip()
-        elif n == 10:
-            extra["primanota"] = value.strip()
-        elif n == 30:
-            bic = value.strip() or None
-        elif n == 31:
-            account = value.strip() or None
-        elif n in (32, 33):
-            name.append(value)
-        elif n == 34:
-            extra["return_reason"] = value.strip()
-        elif n == 38:
-            iban = value.strip() or None
-        else:
-            extra[f"subfield_{number}"] = value.strip()
+        number = part[:2]
+        role = _SUBFIELD_ROLE.get(number)
+        if role == "purpose":
+            purpose.append(part[2:])
+        elif role == "name":
+            name.append(part[2:])
+        elif role is not None:
+            found[role] = part[2:].strip()
+        elif number.isdigit():
+            extra[f"subfield_{number}"] = part[2:].strip()
+        elif purpose:  # a stray mark inside the text belongs to the previous subfield
+            purpose[-1] += mark + part
     facts: dict[str, Any] = {}
     purpose_text = _rejoin(purpose)
-    keyed, sepa_extra = _sepa_keys(purpose_text)
+    keyed, sepa_extra = _sepa_keys(purpose_text) if "+" in purpose_text else ({}, {})
     if keyed:
         facts.update(keyed)
         extra.update(sepa_extra)
@@ -148,23 +150,28 @@ def _subfield_details(text: str, mark: str) -> dict[str, Any]:
         facts["remittance_text"] = _clean(purpose_text)
     if name:
         facts["counterparty_name"] = _clean(_rejoin(name)) or None
-    if iban or account:
-        facts["counterparty_account"] = iban or account
-    if bic:
-        facts["counterparty_bic"] = bic
+    account = found.get("iban") or found.get("account")
+    if account:
+        facts["counterparty_account"] = account
+    if found.get("bic"):
+        facts["counterparty_bic"] = found["bic"]
+    for key in ("posting_text", "primanota", "return_reason"):
+        if key in found:
+            extra[key] = found[key]
     if extra:
         facts["extra"] = extra
-    facts.setdefault("remittance_text", "")
     return facts
 
 
 def _rejoin(pieces: list[str]) -> str:
     """Subfield texts rejoined: a full 27-character subfield continues without a space."""
     out: list[str] = []
-    for i, piece in enumerate(pieces):
-        if i and len(pieces[i - 1]) < _FULL_SUBFIELD and not pieces[i - 1].endswith(" "):
+    previous = ""
+    for piece in pieces:
+        if previous and len(previous) < _FULL_SUBFIELD and not previous.endswith(" "):
             out.append(" ")
         out.append(piece)
+        previous = piece
     return "".join(out)
 
 
@@ -176,12 +183,12 @@ def _sepa_keys(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
     values: dict[str, str] = {}
     before = pieces[0].strip()
     for key, value in zip(pieces[1::2], pieces[2::2], strict=True):
-        values.setdefault(key, _clean(value))
-    facts: dict[str, Any] = {}
-    text = values.get("SVWZ", "")
+        if key not in values:
+            values[key] = value.strip()
+    text = _clean(values.get("SVWZ", ""))
     if before:
-        text = f"{before} {text}".strip()
-    facts["remittance_text"] = text
+        text = f"{_clean(before)} {text}".strip()
+    facts: dict[str, Any] = {"remittance_text": text}
     eref = values.get("EREF", "")
     if eref.upper() not in _NOT_PROVIDED:
         facts["end_to_end_id"] = eref
@@ -194,11 +201,11 @@ def _sepa_keys(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
         facts["counterparty_account"] = values["IBAN"]
     if values.get("BIC"):
         facts["counterparty_bic"] = values["BIC"]
-    extra = {
-        f"sepa_{key.lower()}": value
-        for key, value in values.items()
-        if key in ("KREF", "CRED", "DEBT", "COAM", "OAMT", "BREF", "RREF", "PURP")
-    }
+    extra = {}
+    if len(values) > len(facts):
+        extra = {
+            f"sepa_{key.lower()}": value for key, value in values.items() if key in _EXTRA_KEYS
+        }
     return facts, extra
 
 

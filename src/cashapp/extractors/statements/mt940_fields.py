@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import cache
 
-from cashapp.domain.money import AmountError, quantize_exact
+from cashapp.domain.money import AmountError, minor_units
 
 MAX_AMOUNT_DIGITS = 15
 
@@ -26,26 +27,38 @@ class FieldError(ValueError):
     """A field value that is not what the MT940 standard (or a known dialect) allows."""
 
 
-_COMMA_AMOUNT = re.compile(r"(\d*)(?:,(\d*))?")
-_DOT_AMOUNT = re.compile(r"(\d+)\.(\d*)")
+
+
+@cache
+def _places(currency: str) -> int:
+    try:
+        return minor_units(currency)
+    except AmountError as exc:
+        raise FieldError(str(exc)) from exc
 
 
 def parse_amount(text: str, currency: str, *, dot: bool = False) -> Decimal:
     """An unsigned MT940 amount (``1234,56``) as an exact Decimal in ``currency``."""
-    match = (_DOT_AMOUNT if dot else _COMMA_AMOUNT).fullmatch(text)
-    if match is None or not text or text == ",":
+    whole, mark, fraction = text.partition("." if dot else ",")
+    digits = whole + fraction
+    if not digits or not digits.isdigit() or not digits.isascii():
         if not dot and "." in text:
             raise FieldError(f"amount {text!r} uses '.' as decimal separator (MT940 uses ',')")
         if dot and "," in text:
             raise FieldError(f"amount {text!r} uses ',' where this file uses '.'")
         raise FieldError(f"not an MT940 amount: {text!r}")
-    whole, fraction = match.group(1) or "0", match.group(2) or ""
-    if len(whole.lstrip("0")) > MAX_AMOUNT_DIGITS or len(fraction) > MAX_AMOUNT_DIGITS:
+    if dot and not mark:
+        raise FieldError(f"amount {text!r} has no '.' where this file uses '.'")
+    if len(whole) > MAX_AMOUNT_DIGITS and len(whole.lstrip("0")) > MAX_AMOUNT_DIGITS:
         raise FieldError(f"amount {text!r} has too many digits")
-    try:
-        return quantize_exact(Decimal(f"{whole}.{fraction or '0'}"), currency)
-    except AmountError as exc:
-        raise FieldError(str(exc)) from exc
+    places = _places(currency)
+    if len(fraction) > places:
+        if fraction[places:].strip("0"):
+            raise FieldError(f"{text} has more decimals than {currency} allows")
+        fraction = fraction[:places]
+    if not places:
+        return Decimal(whole or "0")
+    return Decimal(f"{whole or '0'}.{fraction.ljust(places, '0')}")
 
 
 def parse_date(text: str, *, warnings: list[str] | None = None) -> date:
@@ -55,7 +68,10 @@ def parse_date(text: str, *, warnings: list[str] | None = None) -> date:
         raise FieldError(f"not a date YYMMDD: {text!r}")
     yy, month, day = int(text[:2]), int(text[2:4]), int(text[4:])
     year = 2000 + yy if yy < 80 else 1900 + yy
-    return make_date(year, month, day, text, warnings)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return make_date(year, month, day, text, warnings)
 
 
 def make_date(year: int, month: int, day: int, text: str, warnings: list[str] | None) -> date:
@@ -69,22 +85,27 @@ def make_date(year: int, month: int, day: int, text: str, warnings: list[str] | 
     return date(year, month, day)
 
 
+_HALF_YEAR = 183
+
+
 def entry_date(mmdd: str, value: date, warnings: list[str]) -> date:
     """The ``:61:`` entry date ``MMDD``: in the year that puts it nearest the value date
     (a line valued 2 January and booked 31 December was booked the year before)."""
     month, day = int(mmdd[:2]), int(mmdd[2:])
-    best: date | None = None
-    for year in (value.year - 1, value.year, value.year + 1):
-        candidate = make_date(year, month, day, mmdd, None)
-        if best is None or abs((candidate - value).days) < abs((best - value).days):
-            best = candidate
-    assert best is not None
-    if best.day != day:
-        warnings.append(f"entry date {mmdd} is not a calendar date; read as the month's last day")
-    return best
+    year = value.year
+    if month - value.month > 6:
+        year -= 1
+    elif value.month - month > 6:
+        year += 1
+    try:
+        return date(year, month, day)
+    except ValueError:
+        booked = make_date(year, month, day, mmdd, None)
+    warnings.append(f"entry date {mmdd} is not a calendar date; read as the month's last day")
+    return booked
 
 
-_BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})?\s*([\d,.]+)")
+_BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})?\s*([\d,.]+)", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +144,12 @@ def balance_uses_dot(text: str) -> bool:
 _LINE = re.compile(
     r"(\d{6})(\d{4}|\s{4})?\s?(R?[CD]|E[CD])([A-Z])?([\d,.]+)\s?"
     r"([A-Z][A-Z0-9 ]{3}(?=.)|[A-Z][A-Z0-9]{3}|(?=//))(.*)",
-    re.S,
+    re.S | re.ASCII,
 )
 _MAX_CUSTOMER_REF = 16
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StatementLine:
     value_date: date
     entry_date: date | None
@@ -185,8 +206,8 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
     )
 
 
-_FLOOR = re.compile(r"([A-Z]{3})\s*([DC])?\s*([\d,.]+)")
-_SUM = re.compile(r"(\d{1,5})?([A-Z]{3})\s*([\d,.]+)")
+_FLOOR = re.compile(r"([A-Z]{3})\s*([DC])?\s*([\d,.]+)", re.ASCII)
+_SUM = re.compile(r"(\d{1,5})?([A-Z]{3})\s*([\d,.]+)", re.ASCII)
 
 
 def parse_floor_limit(text: str) -> tuple[str, str | None, Decimal]:

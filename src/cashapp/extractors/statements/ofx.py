@@ -34,7 +34,7 @@ from cashapp.extractors.statements.ofx_values import (
     parse_date,
     text_value,
 )
-from cashapp.extractors.statements.statement_text import decode_text
+from cashapp.extractors.statements.statement_text import decode_text, gc_paused
 
 name = "ofx"
 
@@ -65,7 +65,8 @@ def identify(head: bytes) -> bool:
 
 def extract(data: bytes, *, source: str) -> StatementFile:
     """Read every bank, credit-card and investment statement of an OFX file."""
-    return _Reader(data, source).read()
+    with gc_paused():
+        return _Reader(data, source).read()
 
 
 class _Reader:

@@ -24,8 +24,10 @@ class OfxValueError(ValueError):
     """An OFX value that cannot be read; the reader names the element and line."""
 
 
-_AMOUNT = re.compile(r"([+-]?)(\d*)(?:([.,])(\d*))?")
-_DATE = re.compile(r"(\d{4})(\d\d)(\d\d)(?:\d{0,6}(?:\.\d{1,3})?)?\s*(?:\[[^\]]*\])?")
+_AMOUNT = re.compile(r"([+-]?)(\d*)(?:([.,])(\d*))?", re.ASCII)
+_DATE = re.compile(
+    r"(\d{4})(\d\d)(\d\d)(?:\d{0,6}(?:\.\d{1,3})?)?\s*(?:\[[^\]]*\])?", re.ASCII
+)
 
 
 def parse_amount(text: str, currency: str) -> Decimal:
