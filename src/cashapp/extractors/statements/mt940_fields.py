@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from cashapp.domain.money import AmountError, minor_units
 
@@ -64,45 +64,50 @@ def parse_amount(text: str, currency: str, *, dot: bool = False) -> Decimal:
 def parse_date(text: str, *, warnings: list[str] | None = None) -> date:
     """``YYMMDD`` (years 80-99 are 19xx). A day past the month's end (German banks' 30 Feb
     interest value dates) is read as the month's last day, with a warning."""
-    if len(text) != 6 or not text.isdigit():
+    when, clamped = _yymmdd(text)
+    if clamped and warnings is not None:
+        warnings.append(f"date {text} is not a calendar date; read as the month's last day")
+    return when
+
+
+@lru_cache(maxsize=4096)
+def _yymmdd(text: str) -> tuple[date, bool]:
+    """``YYMMDD`` -> (date, whether the day was clamped to the month's end). Statements
+    repeat a handful of dates thousands of times: cached."""
+    if len(text) != 6 or not text.isdigit() or not text.isascii():
         raise FieldError(f"not a date YYMMDD: {text!r}")
     yy, month, day = int(text[:2]), int(text[2:4]), int(text[4:])
-    year = 2000 + yy if yy < 80 else 1900 + yy
+    return _calendar_date(2000 + yy if yy < 80 else 1900 + yy, month, day, text)
+
+
+def _calendar_date(year: int, month: int, day: int, text: str) -> tuple[date, bool]:
     try:
-        return date(year, month, day)
+        return date(year, month, day), False
     except ValueError:
-        return make_date(year, month, day, text, warnings)
-
-
-def make_date(year: int, month: int, day: int, text: str, warnings: list[str] | None) -> date:
+        pass
     if not 1 <= month <= 12 or not 1 <= day <= 31:
         raise FieldError(f"not a date: {text!r}")
-    last = calendar.monthrange(year, month)[1]
-    if day > last:
-        if warnings is not None:
-            warnings.append(f"date {text} is not a calendar date; read as the month's last day")
-        day = last
-    return date(year, month, day)
-
-
-_HALF_YEAR = 183
+    return date(year, month, calendar.monthrange(year, month)[1]), True
 
 
 def entry_date(mmdd: str, value: date, warnings: list[str]) -> date:
     """The ``:61:`` entry date ``MMDD``: in the year that puts it nearest the value date
     (a line valued 2 January and booked 31 December was booked the year before)."""
-    month, day = int(mmdd[:2]), int(mmdd[2:])
+    booked, clamped = _entry_date(mmdd, value)
+    if clamped:
+        warnings.append(f"entry date {mmdd} is not a calendar date; read as the month's last day")
+    return booked
+
+
+@lru_cache(maxsize=4096)
+def _entry_date(mmdd: str, value: date) -> tuple[date, bool]:
+    month = int(mmdd[:2])
     year = value.year
     if month - value.month > 6:
         year -= 1
     elif value.month - month > 6:
         year += 1
-    try:
-        return date(year, month, day)
-    except ValueError:
-        booked = make_date(year, month, day, mmdd, None)
-    warnings.append(f"entry date {mmdd} is not a calendar date; read as the month's last day")
-    return booked
+    return _calendar_date(year, month, int(mmdd[2:]), mmdd)
 
 
 _BALANCE = re.compile(r"([CD])(\d{6})([A-Z]{3})?\s*([\d,.]+)", re.ASCII)
@@ -182,7 +187,7 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
     value_text, entry_text, mark, funds, amount_text, type_code, refs = match.groups()
     value = parse_date(value_text, warnings=warnings)
     booked = None
-    if entry_text and entry_text.strip():
+    if entry_text and entry_text != "    ":
         booked = entry_date(entry_text, value, warnings)
     amount = parse_amount(amount_text, currency, dot=dot)
     if mark in ("D", "RC", "ED"):
@@ -202,7 +207,7 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
         customer_reference=customer.strip(),
         bank_reference=bank.strip(),
         overflow=overflow,
-        supplementary=" ".join(s.strip() for s in supplementary.split("\n") if s.strip()),
+        supplementary=" ".join(supplementary.split()) if supplementary else "",
     )
 
 
