@@ -190,7 +190,7 @@ def build_statements(drafts: list[Draft]) -> list[Statement]:
         account = draft.fields["account"]
         for _, parsed, _ in draft.lines:
             ref = parsed.customer_reference
-            if not parsed.bank_reference and ref.upper() not in _NO_REFERENCE:
+            if _customer_ref_usable(parsed) and ref.upper() not in _NO_REFERENCE:
                 customer_refs[(account, ref)] += 1
     seen: Counter[tuple[str, str]] = Counter()
     return [_statement(draft, customer_refs, seen) for draft in drafts]
@@ -207,7 +207,11 @@ def _statement(
         bank, customer = parsed.bank_reference, parsed.customer_reference
         if bank.upper() not in _NO_REFERENCE:
             ref = bank
-        elif customer.upper() not in _NO_REFERENCE and customer_refs[(account, customer)] == 1:
+        elif (
+            _customer_ref_usable(parsed)
+            and customer.upper() not in _NO_REFERENCE
+            and customer_refs[(account, customer)] == 1
+        ):
             ref = customer
         else:
             ref = f"{stem}#{n + 1}"
@@ -230,6 +234,13 @@ def _statement(
             **fields,
         )
     return statement
+
+
+def _customer_ref_usable(parsed: StatementLine) -> bool:
+    """The customer reference can name the line: there is no bank reference, and it is not
+    the old Rabobank layout's counterparty account (followed by the counterparty's name),
+    which repeats whenever that customer pays again."""
+    return not parsed.bank_reference and not parsed.overflow
 
 
 def _line(

@@ -54,6 +54,8 @@ _TRANSACTION = re.compile(r"<(STMTTRN|INVTRAN)>")
 _TRANSACTION_END = re.compile(
     r"</STMTTRN>|<STMTTRN>|<INVTRAN>|</BANKTRANLIST>|</INVTRANLIST>|</INVBANKTRAN>"
 )
+_DTSTART = re.compile(r"<DTSTART>\s*(\d{8})")
+_DTEND = re.compile(r"<DTEND>\s*(\d{8})")
 _LEAF = re.compile(r"<([A-Z0-9.]+)>([^<]*)")
 _CHARSETS = {"1252": "cp1252", "ISO-8859-1": "latin-1", "8859-1": "latin-1", "UTF-8": "utf-8"}
 
@@ -128,7 +130,7 @@ class _Reader:
         available = self.balance(outside, "AVAILBAL", currency, start, warnings)
         extra = {
             key.lower(): head[key]
-            for key in ("BANKID", "BRANCHID", "ACCTTYPE", "BROKERID", "DTSTART", "DTEND")
+            for key in ("BANKID", "BRANCHID", "ACCTTYPE", "BROKERID")
             if head.get(key)
         }
         extra["kind"] = {"STMTRS": "bank", "CCSTMTRS": "creditcard"}.get(kind, "investment")
@@ -136,7 +138,11 @@ class _Reader:
             self.line(block_kind, offset, values, n, currency, investment)
             for n, (block_kind, offset, values) in enumerate(blocks)
         ]
-        period = f"{head.get('DTSTART', '')[:8]}-{head.get('DTEND', '')[:8]}"
+        period_text = text[start : blocks[0][1] if blocks else end]
+        period = "-".join(
+            found.group(1)[:8] if found else ""
+            for found in (_DTSTART.search(period_text), _DTEND.search(period_text))
+        )
         return Statement(
             id=f"{account}/{period}" if period != "-" else f"{account}/{index}",
             account=account,

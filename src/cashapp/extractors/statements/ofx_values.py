@@ -3,7 +3,9 @@
 Amounts are exact ``Decimal``: an optional sign, digits, and one decimal mark. The spec's
 mark is ``.``; Brazilian and some European banks write ``,``. A ``,`` is read as the mark
 only when at most the currency's decimals follow it (``1,000`` in USD could be a thousand:
-refused). Anything else (``$20``, ``.``, an empty value, ``1e5``, grouping) is refused.
+refused; so is ``1.000``). Thousands groups are accepted only with both marks present (``1.530,00``,
+``1,530.00``: the last mark is the decimal one). Anything else (``$20``, ``.``, an empty
+value, ``1e5``) is refused.
 Dates are ``YYYYMMDD[HHMMSS[.XXX]][[gmt offset:tz]]``; the statement date is the calendar
 date as the bank wrote it (the offset is not applied).
 """
@@ -25,21 +27,26 @@ class OfxValueError(ValueError):
 
 
 _AMOUNT = re.compile(r"([+-]?)(\d*)(?:([.,])(\d*))?", re.ASCII)
+_GROUPED = re.compile(r"[+-]?\d{1,3}(?:([.,])\d{3})(?:\1\d{3})*(?!\1)[.,]\d+", re.ASCII)
 _DATE = re.compile(
     r"(\d{4})(\d\d)(\d\d)(?:\d{0,6}(?:\.\d{1,3})?)?\s*(?:\[[^\]]*\])?", re.ASCII
 )
 
 
 def parse_amount(text: str, currency: str) -> Decimal:
-    """``-12.50`` (or ``-12,50``) as a Decimal in ``currency``."""
+    """``-12.50`` (or ``-12,50``, or grouped ``1.530,00`` / ``1,530.00``) in ``currency``."""
     raw = text.strip()
+    grouped = _GROUPED.fullmatch(raw)
+    if grouped:  # both marks: the last is the decimal mark, the other groups thousands
+        raw = raw.replace(grouped.group(1), "")
     match = _AMOUNT.fullmatch(raw)
     if match is None or not (match.group(2) or match.group(4)):
         raise OfxValueError(f"not an amount: {text.strip()!r}")
     sign, whole, mark, fraction = match.groups()
     fraction = fraction or ""
-    if mark == "," and len(fraction) > max(minor_units(currency), 2):
-        raise OfxValueError(f"ambiguous amount {raw!r}: ',' followed by {len(fraction)} digits")
+    places = minor_units(currency)
+    if (mark == "," and len(fraction) > max(places, 2)) or (len(fraction) == 3 and places < 3):
+        raise OfxValueError(f"ambiguous amount {raw!r}: '{mark}' then {len(fraction)} digits")
     if len(whole.lstrip("0")) > MAX_AMOUNT_DIGITS or len(fraction) > MAX_AMOUNT_DIGITS:
         raise OfxValueError(f"amount {raw!r} has too many digits")
     value = Decimal(f"{sign}{whole or '0'}.{fraction or '0'}")
