@@ -7,6 +7,9 @@ are found first, then in each the ``<STMTTRN>`` blocks (and, for investment acco
 the ``<INVTRAN>`` aggregates), whose leaf elements become a dict in one ``findall``.
 Time and memory grow linearly with the file (``ofxparse`` is quadratic).
 
+A file must end with ``</OFX>`` and close every statement: OFX has no opening balance to
+check a statement against, so this is how a truncated file is caught.
+
 Safety: a ``<!DOCTYPE`` or ``<!ENTITY`` is refused (the same DTD ban as camt), NUL bytes
 are refused, the header's ``CHARSET`` is honoured (CP1252, Latin-1, UTF-8; undecodable
 bytes fall back deterministically), and at most ``MAX_TRANSACTIONS`` are read.
@@ -49,6 +52,7 @@ _OFX_PI_VERSION = re.compile(r"<\?OFX[^>]*VERSION=\"(\d+)\"")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
+_END = re.compile(r"</OFX>\s*$")
 _STATEMENT = re.compile(r"<(STMTRS|CCSTMTRS|INVSTMTRS)>")
 _TRANSACTION = re.compile(r"<(STMTTRN|INVTRAN)>")
 _TRANSACTION_END = re.compile(
@@ -91,13 +95,16 @@ class _Reader:
         if "<![CDATA[" in text:
             text = _CDATA.sub(_cdata_text, text)
         self.text = text
+        if not _END.search(text):
+            self.fail(len(text), "no closing </OFX>: the file is truncated")
         starts = list(_STATEMENT.finditer(text))
         statements = []
         for i, start in enumerate(starts):
             kind = start.group(1)
-            end_tag = text.find(f"</{kind}>", start.end())
+            end = text.find(f"</{kind}>", start.end())
             limit = starts[i + 1].start() if i + 1 < len(starts) else len(text)
-            end = end_tag if 0 <= end_tag < limit else limit
+            if not 0 <= end < limit:
+                self.fail(start.start(), f"<{kind}> is never closed: the file is truncated")
             statements.append(self.statement(kind, start.end(), end, i))
         return StatementFile(format="ofx", statements=_distinct_refs(statements))
 
@@ -281,7 +288,9 @@ def _declared_encoding(data: bytes) -> str | None:
     head = data[:2048]
     xml = _XML_DECL_ENCODING.search(head)
     if xml:
-        return xml.group(1).decode("ascii")
+        declared = xml.group(1).decode("ascii")
+        # a declaration read in single-byte text cannot be right about UTF-16/32 (seen in the wild)
+        return None if declared.lower().startswith(("utf-16", "utf-32", "ucs")) else declared
     charset = re.search(rb"CHARSET\s*:\s*([A-Za-z0-9-]+)", head)
     if charset:
         declared = charset.group(1).decode("ascii").upper()
