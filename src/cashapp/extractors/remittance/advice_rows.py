@@ -172,9 +172,7 @@ class _Table:
         deduction = abs(values["deduction"]) if values["deduction"] else None
         reason_text = self.cell(cells, "reason") or None
         code = self.cell(cells, "reason_code") or None
-        reason = (
-            reason_from_words(code, reason_text) if (deduction or reason_text or code) else None
-        )
+        reason = reason_from_words(code, reason_text) if deduction else None
         currency = self.cell(cells, "currency")
         if currency and self.facts.currency is None and re.fullmatch(r"[A-Za-z]{3}", currency):
             self.facts.currency = currency.upper()

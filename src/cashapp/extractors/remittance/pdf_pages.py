@@ -12,6 +12,9 @@ import sys
 from typing import Any
 
 MAX_PAGES = 50
+# A remittance page's content streams are a few KB to a few hundred KB; a page beyond this
+# is refused before pdfminer interprets it (a CPU/memory bomb of drawing operators, P7).
+MAX_PAGE_CONTENT_BYTES = 1_000_000
 ROW_TOLERANCE = 3.0
 CELL_GAP = 8.0
 
@@ -45,6 +48,17 @@ def _cells(words: list[dict[str, Any]]) -> list[list[Any]]:
     return cells
 
 
+def _check_content_size(page: Any, number: int) -> None:
+    from pdfminer.pdftypes import resolve1
+
+    size = 0
+    for stream in getattr(page.page_obj, "contents", []) or []:
+        resolved = resolve1(stream)
+        size += len(resolved.get_data()) if hasattr(resolved, "get_data") else 0
+        if size > MAX_PAGE_CONTENT_BYTES:
+            raise ValueError(f"page {number} content is over {MAX_PAGE_CONTENT_BYTES} bytes")
+
+
 def pdf_rows(data: bytes) -> dict[str, Any]:
     """``{"page_count": n, "pages": [{"page": 1, "rows": [...], "tables": [...]}]}``.
 
@@ -58,6 +72,7 @@ def pdf_rows(data: bytes) -> dict[str, Any]:
         count = len(document.pages)
         for number, page in enumerate(document.pages[:MAX_PAGES], start=1):
             print(f"progress: page {number}", file=sys.stderr, flush=True)
+            _check_content_size(page, number)
             words = page.extract_words(x_tolerance=1.5, y_tolerance=2)
             tables = [
                 [[cell or "" for cell in row] for row in table] for table in page.extract_tables()
