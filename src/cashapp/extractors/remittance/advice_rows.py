@@ -160,7 +160,11 @@ class _Table:
         if is_total_label(reference) or (not reference and has_amount and self.lines):
             self.table_total = values["paid"] if values["paid"] is not None else values["amount"]
             return
-        if not reference or not has_amount:
+        if reference and not has_amount:
+            if self.strict:  # a table file's row lost its amount; in text it is just noise
+                self.facts.defects.append(f"row {row_number}: {reference!r} has no amount")
+            return
+        if not reference:
             return
         gross, paid = values["gross"], values["paid"]
         if values["amount"] is not None:

@@ -155,6 +155,9 @@ def _eml_leaves(
             if isinstance(children, list):
                 stack[0:0] = [(c, level + 1) for c in children if isinstance(c, Message)]
             continue
+        if content_type.startswith("multipart/"):  # a broken multipart: its body as text
+            yield _Leaf("text", _text_of(part), "body (broken multipart)", sender, defects)
+            continue
         disposition = part.get_content_disposition()
         filename = _safe_name(part.get_filename(), content_type)
         if content_type in {"text/plain", "text/html"} and disposition != "attachment":
