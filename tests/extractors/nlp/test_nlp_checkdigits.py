@@ -89,7 +89,9 @@ def test_rf_followed_by_words_stops_at_the_valid_cut() -> None:
 def test_labelled_finnish_and_kid() -> None:
     hits = find_structured("Viitenumero: 61743 54, KID 12343")
     assert [(h.scheme, h.normalized, h.valid) for h in hits] == [
-        ("fi", "6174354", True), ("kid", "12343", True)]
+        ("fi", "6174354", True),
+        ("kid", "12343", True),
+    ]
 
 
 def test_bare_finnish_is_not_read_unless_known() -> None:

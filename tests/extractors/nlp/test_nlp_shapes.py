@@ -4,8 +4,17 @@ import pytest
 
 from cashapp.extractors.nlp.api import find_references, learn_shapes, resolve_invoice
 
-LEDGER = ["INV-2024-00123", "INV-2024-00124", "INV-2024-01587", "INV-2025-00007",
-          "CN-2024-00001", "FA000123", "FA004711", "RE-10023", "RE-10578"]
+LEDGER = [
+    "INV-2024-00123",
+    "INV-2024-00124",
+    "INV-2024-01587",
+    "INV-2025-00007",
+    "CN-2024-00001",
+    "FA000123",
+    "FA004711",
+    "RE-10023",
+    "RE-10578",
+]
 
 
 @pytest.fixture(scope="module")
@@ -86,16 +95,23 @@ def test_short_bare_numbers_are_not_invoices(shapes) -> None:  # type: ignore[no
 def test_amount_next_to_reference(shapes) -> None:  # type: ignore[no-untyped-def]
     found = find_references("INV-2024-00123 1.234,56 INV-2024-00124: 99,00 EUR", shapes=shapes)
     assert [(c.normalized, str(c.amount)) for c in found] == [
-        ("INV-2024-00123", "1234.56"), ("INV-2024-00124", "99.00")]
+        ("INV-2024-00123", "1234.56"),
+        ("INV-2024-00124", "99.00"),
+    ]
 
 
 def test_po_and_customer_numbers_where_labelled(shapes) -> None:  # type: ignore[no-untyped-def]
     found = find_references("Bestellung 4500012345 Kunden-Nr. K1234 RE-10023", shapes=shapes)
     assert [(c.kind.value, c.normalized) for c in found] == [
-        ("po", "4500012345"), ("customer", "K1234"), ("invoice", "RE-10023")]
+        ("po", "4500012345"),
+        ("customer", "K1234"),
+        ("invoice", "RE-10023"),
+    ]
 
 
 def test_without_shapes_labelled_numbers_are_read() -> None:
     found = find_references("Facture n° 2024-778 et pedido 88123")
     assert [(c.kind.value, c.normalized) for c in found] == [
-        ("invoice", "2024-778"), ("po", "88123")]
+        ("invoice", "2024-778"),
+        ("po", "88123"),
+    ]
