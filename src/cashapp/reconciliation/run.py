@@ -3,17 +3,21 @@ what is certain is applied, the rest waits in review.
 
 ``prepare_run`` reads the work (lines, what the text extractor finds in them, linked
 remittance advices, the open items) in one read; the matcher then runs without the
-database; ``record_result`` writes one line's outcome in the caller's transaction (the
-entry point gives each line its own, so a failure never leaves half a payment applied).
+database; ``record_result`` writes one line's outcome in the caller's transaction.
+``run_lettrage`` is the job that strings them together and owns its transactions: one per
+applied line (a failure never leaves half a payment applied) and one per chunk of lines
+left for review.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 
+from cashapp.core.errors import AlreadyAppliedError, ConflictError, InvariantViolation
 from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import Remittance
 from cashapp.domain.statements import BankLine
@@ -21,13 +25,14 @@ from cashapp.extractors.nlp.api import find_references, learn_shapes
 from cashapp.matcher.api import LedgerView, LineToMatch, Matcher, MatchPolicy
 from cashapp.reconciliation.apply import ActorType, apply_proposal
 from cashapp.reconciliation.review import store_suggestion
-from cashapp.storage import Session
+from cashapp.storage import Engine, Session
 from cashapp.storage.repositories.bank import (
     bank_line_from_row,
     list_lines_without_live_application,
 )
 from cashapp.storage.repositories.receivables import list_customers, list_open_items
 from cashapp.storage.repositories.remittances import list_remittances
+from cashapp.storage.transactions import read_session, run_in_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,3 +144,54 @@ class RunSummary:
         else:
             self.skipped += 1
         self.amounts[key][line.currency] += line.amount
+
+
+REVIEW_CHUNK = 200
+Progress = Callable[[Iterable[MatchResult], int], Iterator[MatchResult]]
+
+
+def run_lettrage(
+    engine: Engine,
+    tenant: int,
+    *,
+    matcher: Matcher,
+    policy: MatchPolicy,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest."""
+    with read_session(engine) as session:
+        work = prepare_run(session, tenant)
+    results = matcher.match(work.tasks, work.ledger, policy)
+    lines = {task.key: task.line for task in work.tasks}
+    summary = RunSummary(lines_read=len(results))
+
+    def record(session: Session, *, result: MatchResult) -> DecisionKind:
+        return record_result(session, tenant, result, matcher=matcher, policy=policy)
+
+    waiting: list[MatchResult] = []
+
+    def flush_review() -> None:
+        if waiting:
+            outcomes = run_in_transaction(engine, lambda s: [record(s, result=r) for r in waiting])
+            for result, outcome in zip(waiting, outcomes, strict=True):
+                summary.count(outcome, lines[result.line_key])
+            waiting.clear()
+
+    stream = progress(results, len(results)) if progress else iter(results)
+    for result in stream:
+        if result.decision is not DecisionKind.AUTO or result.best is None:
+            waiting.append(result)
+            if len(waiting) >= REVIEW_CHUNK:
+                flush_review()
+            continue
+        try:
+            outcome = run_in_transaction(engine, partial(record, result=result))
+        except AlreadyAppliedError:
+            summary.count("skipped", lines[result.line_key])
+            continue
+        except (InvariantViolation, ConflictError):
+            waiting.append(as_suggestion(result))  # the ledger moved since the read
+            continue
+        summary.count(outcome, lines[result.line_key])
+    flush_review()
+    return summary
