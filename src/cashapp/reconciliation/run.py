@@ -18,11 +18,19 @@ from decimal import Decimal
 from functools import partial
 
 from cashapp.core.errors import AlreadyAppliedError, ConflictError, InvariantViolation
+from cashapp.domain.ledger import Customer
 from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import Remittance
 from cashapp.domain.statements import BankLine
 from cashapp.extractors.nlp.api import find_references, learn_shapes
 from cashapp.matcher.api import LedgerView, LineToMatch, Matcher, MatchPolicy
+from cashapp.matcher.remittance_link import (
+    KeyedLine,
+    KeyedRemittance,
+    LinkStatus,
+    PayerDirectory,
+    link_remittances,
+)
 from cashapp.reconciliation.apply import ActorType, apply_proposal
 from cashapp.reconciliation.review import store_suggestion
 from cashapp.storage import Engine, Session
@@ -46,41 +54,46 @@ class RunWork:
 def prepare_run(session: Session, tenant: int) -> RunWork:
     """The lines to match, with the references found in their text and linked advices."""
     open_items = list_open_items(session, tenant)
+    customers = list_customers(session, tenant)
     shapes = learn_shapes(
         [item.invoice_number for item in open_items],
         payment_references=[i.payment_reference for i in open_items if i.payment_reference],
     )
-    advices = list_remittances(session, tenant)
+    rows = list_lines_without_live_application(session, tenant)
+    lines = [KeyedLine(key=str(row.id), line=bank_line_from_row(row)) for row in rows]
+    advices = link_advices(list_remittances(session, tenant), lines, customers)
     tasks = []
-    for row in list_lines_without_live_application(session, tenant):
-        line = bank_line_from_row(row)
+    for keyed in lines:
+        line = keyed.line
         text = " ".join(part for part in (line.remittance_text, line.additional_info) if part)
         tasks.append(
             LineToMatch(
-                key=str(row.id),
+                key=keyed.key,
                 line=line,
                 references=find_references(text, shapes=shapes) if text else (),
-                remittances=linked_remittances(line, advices),
+                remittances=tuple(advices.get(keyed.key, ())),
             )
         )
-    return RunWork(
-        tasks=tasks,
-        ledger=LedgerView(open_items=open_items, customers=list_customers(session, tenant)),
-    )
+    return RunWork(tasks=tasks, ledger=LedgerView(open_items=open_items, customers=customers))
 
 
-def linked_remittances(line: BankLine, advices: Sequence[Remittance]) -> tuple[Remittance, ...]:
-    """The advices that announce this payment: by payment id, else a unique same-total one."""
+def link_advices(
+    advices: Sequence[Remittance], lines: Sequence[KeyedLine], customers: Sequence[Customer]
+) -> dict[str, list[Remittance]]:
+    """Stored remittance advices by the key of the bank line that paid them (matcher's
+    linker: payment id, else payer + amount + date; ambiguous or unpaid advices wait)."""
     if not advices:
-        return ()
-    ids = {value for value in (line.end_to_end_id, line.bank_ref) if value}
-    by_id = tuple(a for a in advices if a.payment_id and a.payment_id in ids)
-    if by_id:
-        return by_id
-    same_total = tuple(
-        a for a in advices if a.total == line.amount and (a.currency in (None, line.currency))
+        return {}
+    directory = PayerDirectory(
+        customer_by_account={iban: c.customer_id for c in customers for iban in c.ibans},
+        customer_names={c.customer_id: c.name for c in customers},
     )
-    return same_total if len(same_total) == 1 else ()
+    keyed = [KeyedRemittance(key=str(i), remittance=a) for i, a in enumerate(advices)]
+    linked: dict[str, list[Remittance]] = defaultdict(list)
+    for link in link_remittances(keyed, lines, directory=directory):
+        if link.status is LinkStatus.LINKED and link.line_key is not None:
+            linked[link.line_key].append(advices[int(link.remittance_key)])
+    return linked
 
 
 def record_result(
