@@ -131,3 +131,39 @@ def test_run_uses_a_linked_remittance_advice(engine, tenant, ledger) -> None:
         ("INV-2001", "950.00", "invoice"),
         ("INV-2002", "400.00", "invoice"),
     ]
+
+
+def test_a_refused_line_goes_to_review_without_undoing_its_chunk(
+    engine, tenant, ledger, make_proposal
+) -> None:
+    """Two AUTO results in one chunk; the ledger refuses the second (more than is open):
+    the first stays applied, the second waits in review with its proposal."""
+    from cashapp.domain.proposals import MatchResult
+    from cashapp.reconciliation.run import run_lettrage
+
+    ledger.invoice("INV-1", "100.00")
+    ledger.lines(("100.00", "INV-1"), ("100.00", "INV-1 again"))
+
+    class Stubborn:
+        version = "stub-1"
+
+        def match(self, lines, ledger_view, policy):
+            return [
+                MatchResult(
+                    line_key=task.key,
+                    decision=DecisionKind.AUTO,
+                    proposals=(make_proposal(("invoice", "INV-1", "100.00")),),
+                )
+                for task in lines
+            ]
+
+    summary = run_lettrage(engine, tenant, matcher=Stubborn(), policy=MatchPolicy())
+    assert (summary.applied, summary.suggested) == (1, 1)
+    with read_session(engine) as session:
+        rows = list(export_lettrage(session, tenant))
+        assert audit_ledger(session, tenant) == []
+    assert [(r.bank_ref != "", r.decision, r.lettrage_code != "") for r in rows] == [
+        (True, "auto", True),
+        (True, "suggested", False),
+    ]
+    assert ledger.open_minor("INV-1") == 0

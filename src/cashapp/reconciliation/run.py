@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from cashapp.core.errors import AlreadyAppliedError, ConflictError, InvariantViolation
 from cashapp.domain.ledger import Customer
@@ -40,7 +39,7 @@ from cashapp.storage.repositories.bank import (
 )
 from cashapp.storage.repositories.receivables import list_customers, list_open_items
 from cashapp.storage.repositories.remittances import list_remittances
-from cashapp.storage.transactions import read_session, run_in_transaction
+from cashapp.storage.transactions import read_session, run_in_transaction, savepoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +158,8 @@ class RunSummary:
         self.amounts[key][line.currency] += line.amount
 
 
-REVIEW_CHUNK = 200
+REVIEW_CHUNK = 200  # lines left for review, stored per transaction
+APPLY_CHUNK = 50  # lines applied per transaction, each in its own savepoint
 Progress = Callable[[Iterable[MatchResult], int], Iterator[MatchResult]]
 
 
@@ -171,40 +171,66 @@ def run_lettrage(
     policy: MatchPolicy,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest."""
+    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest.
+
+    Applications are committed in chunks (R6: each chunk all or nothing); inside a chunk
+    every line has its own savepoint, so a line the ledger refuses (applied meanwhile, an
+    invoice moved) is rolled back alone and sent to review instead.
+    """
     with read_session(engine) as session:
         work = prepare_run(session, tenant)
     results = matcher.match(work.tasks, work.ledger, policy)
     lines = {task.key: task.line for task in work.tasks}
     summary = RunSummary(lines_read=len(results))
-
-    def record(session: Session, *, result: MatchResult) -> DecisionKind:
-        return record_result(session, tenant, result, matcher=matcher, policy=policy)
-
     waiting: list[MatchResult] = []
+    applying: list[MatchResult] = []
+
+    def record(session: Session, result: MatchResult) -> DecisionKind:
+        return record_result(session, tenant, result, matcher=matcher, policy=policy)
 
     def flush_review() -> None:
         if waiting:
-            outcomes = run_in_transaction(engine, lambda s: [record(s, result=r) for r in waiting])
+            outcomes = run_in_transaction(engine, lambda s: [record(s, r) for r in waiting])
             for result, outcome in zip(waiting, outcomes, strict=True):
                 summary.count(outcome, lines[result.line_key])
             waiting.clear()
 
+    def apply_chunk(session: Session) -> list[str]:
+        outcomes = []
+        for result in applying:
+            try:
+                with savepoint(session):
+                    record(session, result)
+                outcomes.append("applied")
+            except AlreadyAppliedError:
+                outcomes.append("skipped")
+            except (InvariantViolation, ConflictError):
+                outcomes.append("refused")
+        return outcomes
+
+    def flush_applying() -> None:
+        if not applying:
+            return
+        outcomes = run_in_transaction(engine, apply_chunk)
+        for result, outcome in zip(applying, outcomes, strict=True):
+            if outcome == "refused":  # the ledger moved since the read: a person decides
+                waiting.append(as_suggestion(result))
+            else:
+                summary.count(
+                    DecisionKind.AUTO if outcome == "applied" else outcome, lines[result.line_key]
+                )
+        applying.clear()
+
     stream = progress(results, len(results)) if progress else iter(results)
     for result in stream:
-        if result.decision is not DecisionKind.AUTO or result.best is None:
+        if result.decision is DecisionKind.AUTO and result.best is not None:
+            applying.append(result)
+            if len(applying) >= APPLY_CHUNK:
+                flush_applying()
+        else:
             waiting.append(result)
-            if len(waiting) >= REVIEW_CHUNK:
-                flush_review()
-            continue
-        try:
-            outcome = run_in_transaction(engine, partial(record, result=result))
-        except AlreadyAppliedError:
-            summary.count("skipped", lines[result.line_key])
-            continue
-        except (InvariantViolation, ConflictError):
-            waiting.append(as_suggestion(result))  # the ledger moved since the read
-            continue
-        summary.count(outcome, lines[result.line_key])
+        if len(waiting) >= REVIEW_CHUNK:
+            flush_review()
+    flush_applying()
     flush_review()
     return summary

@@ -15,6 +15,8 @@ from sqlalchemy import Table, column, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
+ANALYZE_AFTER = 1000  # rows; PostgreSQL only
+
 # Adds the ON CONFLICT clause to a dialect's insert (postgresql.insert / sqlite.insert).
 Conflict = Callable[[Any], Any]
 
@@ -71,3 +73,7 @@ def _copy(
             names, select(*[incoming.c[name] for name in names])
         )
         session.execute(on_conflict(statement))
+    if len(rows) >= ANALYZE_AFTER:
+        # Fresh statistics, or the planner guesses badly on the very next lookups (measured:
+        # a re-import after a first bulk load ran 30x slower before autovacuum caught up).
+        session.execute(text(f"ANALYZE {target.name}"))
