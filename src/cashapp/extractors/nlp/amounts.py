@@ -15,7 +15,7 @@ from cashapp.domain.money import AmountError, parse_locale_amount
 
 _CURRENCY = r"(?:EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|CZK|€|\$|£)"
 AMOUNT = re.compile(
-    r"(?<![\w.,/])(?:" + _CURRENCY + r"\s?)?(?P<num>-?(?:\d{1,3}(?:[.,' \u00a0]\d{3})+|\d+)"
+    r"(?<![\w.,/])(?:" + _CURRENCY + r"\s?)?(?P<num>-?(?:[1-9]\d{0,2}(?:[.,' \u00a0]\d{3})+|\d+)"
     r"[.,]\d{2})(?:\s?" + _CURRENCY + r")?(?![\w]|[.,]\d)"
 )
 DATE = re.compile(

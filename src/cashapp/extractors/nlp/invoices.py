@@ -16,11 +16,14 @@ from dataclasses import dataclass
 
 from cashapp.domain.references import ReferenceKind
 from cashapp.extractors.nlp.labels import label_before
-from cashapp.extractors.nlp.resolve import Resolution, confusion_variants, resolve_invoice
+from cashapp.extractors.nlp.resolve import Resolution, resolve_invoice
 from cashapp.extractors.nlp.shapes import ReferenceShapes, loose_form
 
 _CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+)*")
 _MAX_WINDOW = 3
+# what may sit between two pieces of one number: white space (a subfield break) and at most one
+# separator (``INV-2024-`` / ``00123``)
+_JOINABLE_GAP = re.compile(r"\s*[-/._]?\s*")
 _MAX_CHUNK = 30
 _GENERIC = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9\-/._]{2,24}$")
 _PREFIXED = re.compile(r"^[A-Z]{1,5}[-/._]?\d{3,}(?:[-/._]\d+)*$")
@@ -47,14 +50,17 @@ def find_numbers(
         if m.end() - m.start() <= _MAX_CHUNK and not _inside(m.start(), m.end(), masked)
     ]
     proposals: list[NumberHit] = []
+    digits = [any(ch.isdigit() for ch in text[s:e]) for s, e in chunks]
     for i in range(len(chunks)):
+        if not digits[i] and chunks[i][1] - chunks[i][0] > 5:
+            continue  # a word, not the prefix of a number
         for j in range(i + 1, min(i + _MAX_WINDOW, len(chunks)) + 1):
             start, end = chunks[i][0], chunks[j - 1][1]
-            if j - 1 > i and not text[chunks[j - 2][1]:chunks[j - 1][0]].isspace():
+            if j - 1 > i and not _JOINABLE_GAP.fullmatch(text[chunks[j - 2][1]:chunks[j - 1][0]]):
                 break
-            written = text[start:end]
-            if not any(ch.isdigit() for ch in written) and not confusion_variants(written):
+            if not digits[j - 1]:
                 continue
+            written = text[start:end]
             hit = _read_window(text, written, start, end, shapes, split=j - i > 1)
             if hit is not None:
                 proposals.append(hit)
@@ -70,10 +76,16 @@ def _read_window(
 ) -> NumberHit | None:
     label = label_before(text, start)
     if label in ("po", "customer"):
-        if split or not any(ch.isdigit() for ch in written):
+        if not any(ch.isdigit() for ch in written):
             return None
         kind = ReferenceKind.PO if label == "po" else ReferenceKind.CUSTOMER
-        return NumberHit(kind, written, written.upper(), start, end, 0.85, ("labelled",))
+        if not split:
+            return NumberHit(kind, written, written.upper(), start, end, 0.85, ("labelled",))
+        if any(ch in " \t" for ch in written) or written.count("\n") != 1:
+            return None
+        # a bare line break inside a labelled number: an MT940 subfield cut it
+        joined = written.replace("\n", "").upper()
+        return NumberHit(kind, written, joined, start, end, 0.86, ("labelled", "split"))
     extra = ("split",) if split else ()
     if shapes is not None and shapes.known:
         resolutions = resolve_invoice(written, shapes)
@@ -117,13 +129,13 @@ def _from_resolutions(
         conf += 0.03
     ties = [r for r in resolutions if len(r.edits) == len(best.edits)]
     if len(ties) > 1:
-        conf = min(conf, 0.5)
+        conf = min(conf, 0.45)  # several open numbers fit equally: only the amount can tell
     return NumberHit(ReferenceKind.INVOICE, written, best.number, start, end,
                      round(min(conf, 0.99), 3), edits)
 
 
 _EDIT_COST = {"separators": 0.02, "prefix_missing": 0.06, "zeros_dropped": 0.04,
-              "confusion": 0.1, "transposition": 0.15, "split": 0.03}
+              "confusion": 0.1, "transposition": 0.15, "split": 0.01}
 
 
 def _generic(written: str, start: int, end: int, label: str | None) -> NumberHit | None:

@@ -114,13 +114,51 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
     ],
 }
 
-_PATTERNS: list[tuple[ReasonCode, re.Pattern[str], float]] = [
-    (code, re.compile(r"(?<![a-z])(?:" + frag + r")(?![a-z])"), weight)
-    for code, entries in _LEXICON.items()
-    for frag, weight in entries
-]
-# A cheap gate: texts without any of these letters sequences have no reason word.
-_SPECIFIC = [c for c in ReasonCode if c is not ReasonCode.OTHER]
+
+
+def _top_level_alternatives(fragment: str) -> list[str]:
+    """``"a|b(?:c|d)"`` -> ``["a", "b(?:c|d)"]``."""
+    out, depth, current = [], 0, ""
+    for ch in fragment:
+        if ch == "|" and depth == 0:
+            out.append(current)
+            current = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        current += ch
+    return [*out, current]
+
+
+# Alternatives are bucketed by their first letter and tried only at word starts with that
+# letter (one small regex per letter instead of one pass of every phrase over the text).
+# Within a bucket the weightiest phrases come first, so "remise promotionnelle" (promotion)
+# is taken before "remise" (discount); each alternative is a named group telling its code.
+_ENTRIES = sorted(
+    (
+        (code, alternative, weight)
+        for code, entries in _LEXICON.items()
+        for frag, weight in entries
+        for alternative in _top_level_alternatives(frag)
+    ),
+    key=lambda e: -e[2],
+)
+_GROUPS: dict[str, tuple[ReasonCode, float]] = {
+    f"r{i}": (code, weight) for i, (code, _, weight) in enumerate(_ENTRIES)
+}
+
+
+def _bucket_patterns() -> dict[str, re.Pattern[str]]:
+    buckets: dict[str, list[str]] = {}
+    for i, (_, alternative, _) in enumerate(_ENTRIES):
+        first = alternative[0]
+        keys = [first] if first.isalpha() else list("abcdefghijklmnopqrstuvwxyz0123456789")
+        for key in keys:
+            buckets.setdefault(key, []).append(f"(?P<r{i}>{alternative})")
+    return {k: re.compile("(?:" + "|".join(v) + r")(?![a-z])") for k, v in buckets.items()}
+
+
+_BY_FIRST = _bucket_patterns()
+_WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +171,8 @@ class ReasonHit:
 
 def fold(text: str) -> str:
     """Lower case without accents; same length as ``text`` for the usual Latin letters."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.lower())
     folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return folded.replace("ß", "ss") if "ß" in folded else folded
@@ -141,10 +181,18 @@ def fold(text: str) -> str:
 def find_reason_hits(text: str) -> list[ReasonHit]:
     """Every reason word in ``text``; positions refer to the folded text."""
     folded = fold(text)
-    hits = []
-    for code, pattern, weight in _PATTERNS:
-        for match in pattern.finditer(folded):
-            hits.append(ReasonHit(code, match.start(), match.end(), weight))
+    hits: list[ReasonHit] = []
+    resume = 0
+    for start in _WORD_START.finditer(folded):
+        pos = start.start()
+        pattern = _BY_FIRST.get(folded[pos])
+        if pattern is None or pos < resume:
+            continue
+        match = pattern.match(folded, pos)
+        if match is not None:
+            code, weight = _GROUPS[match.lastgroup or ""]
+            hits.append(ReasonHit(code, pos, match.end(), weight))
+            resume = match.end()
     return hits
 
 

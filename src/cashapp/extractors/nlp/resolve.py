@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cashapp.extractors.nlp.shapes import ReferenceShapes, compact_form, loose_form
 
-CONFUSABLE_DIGIT = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1",
+CONFUSABLE_DIGIT = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "L": "1",
                     "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "g": "9"}
 _MAX_CONFUSION_VARIANTS = 8
 
@@ -27,9 +27,12 @@ class Resolution:
 def confusion_variants(text: str) -> list[tuple[str, str]]:
     """``text`` with one confusable letter that sits among digits read as the digit.
 
-    A letter is a candidate when its run of letters touches a digit and is not three or more
-    letters long (``INV`` is a prefix, not a typo). Returns (variant, edit) pairs."""
+    A letter is a candidate when its run of letters touches a digit and is short (two letters
+    at most), or when it is the letter of a longer run that touches the digit (``FAO97423``:
+    the ``O``, never the ``F``; ``INV`` is a prefix, not a typo). Returns (variant, edit)."""
     out: list[tuple[str, str]] = []
+    if not any(ch in CONFUSABLE_DIGIT for ch in text):
+        return out
     n = len(text)
     for i, ch in enumerate(text):
         digit = CONFUSABLE_DIGIT.get(ch)
@@ -40,11 +43,13 @@ def confusion_variants(text: str) -> list[tuple[str, str]]:
             run_start -= 1
         while run_end < n and text[run_end].isalpha():
             run_end += 1
-        if run_end - run_start >= 3:
-            continue
         before = text[run_start - 1] if run_start > 0 else ""
         after = text[run_end] if run_end < n else ""
         if not (before.isdigit() or after.isdigit()):
+            continue
+        if run_end - run_start >= 3 and not (  # a prefix: only its letter touching a digit
+            (i == run_end - 1 and after.isdigit()) or (i == run_start and before.isdigit())
+        ):
             continue
         out.append((text[:i] + digit + text[i + 1:], f"confusion:{ch}>{digit}"))
         if len(out) >= _MAX_CONFUSION_VARIANTS:

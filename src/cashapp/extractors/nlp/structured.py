@@ -46,7 +46,23 @@ _LABELLED = re.compile(
 
 
 def find_structured(text: str, *, known: Collection[str] = ()) -> list[StructuredHit]:
-    """Every structured reference in ``text``, valid or not, non-overlapping, in text order."""
+    """Every structured reference in ``text``, valid or not, non-overlapping, in text order.
+
+    Line breaks are removed first (an MT940 subfield break may cut a reference anywhere);
+    the positions returned are those of the original text."""
+    if "\n" not in text:
+        return _find_flat(text, known)
+    kept = [i for i, ch in enumerate(text) if ch != "\n"]
+    flat = "".join(text[i] for i in kept)
+    kept.append(len(text))
+    return [
+        StructuredHit(h.scheme, h.normalized, kept[h.start], kept[h.end - 1] + 1, h.valid,
+                      h.confidence)
+        for h in _find_flat(flat, known)
+    ]
+
+
+def _find_flat(text: str, known: Collection[str]) -> list[StructuredHit]:
     hits: list[StructuredHit] = []
     taken: list[tuple[int, int]] = []
 
@@ -107,16 +123,23 @@ def _rf_hits(text: str) -> Iterator[StructuredHit]:
 
 
 def _labelled_hit(match: re.Match[str]) -> StructuredHit | None:
+    """The longest run of the digit groups after the label that validates; else the first
+    group, reported as invalid."""
     label = match.group("label").lower()
-    ref = match.group("ref").replace(" ", "")
-    start, end = match.start("ref"), match.end("ref")
-    if label.startswith("kid"):
-        if not 2 <= len(ref) <= 25:
-            return None
-        return _hit("kid", ref, start, end, cd.is_valid_kid(ref), 0.97)
-    if not 4 <= len(ref) <= 20:
+    scheme = "kid" if label.startswith("kid") else "fi"
+    low, high = (2, 25) if scheme == "kid" else (4, 20)
+    check = cd.is_valid_kid if scheme == "kid" else cd.is_valid_finnish
+    start = match.start("ref")
+    raw = match.group("ref")
+    cuts = [m.end() for m in re.finditer(r"\d+", raw)]
+    for cut in reversed(cuts):
+        ref = raw[:cut].replace(" ", "")
+        if low <= len(ref) <= high and check(ref):
+            return _hit(scheme, ref, start, start + cut, True, 0.97)
+    ref = raw[:cuts[0]]
+    if not low <= len(ref) <= high:
         return None
-    return _hit("fi", ref, start, end, cd.is_valid_finnish(ref), 0.97)
+    return _hit(scheme, ref, start, start + cuts[0], False, 0.97)
 
 
 def _digit_run_hits(text: str, known: Collection[str]) -> Iterator[StructuredHit]:
