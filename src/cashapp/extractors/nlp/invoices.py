@@ -1,6 +1,6 @@
 """Invoice, PO and customer numbers in free text, read with the seller's learned numbering.
 
-The text is cut into chunks (letters and digits joined by ``- / . _``); windows of one to
+The text is cut into chunks (letters and digits joined by ``- . _``); windows of one to
 three chunks separated only by white space are tried, so a number cut by a space or an
 MT940 subfield break (``INV-2024-0`` / ``0123``) is joined again. Amounts and dates are
 masked first. Each window is resolved against the open numbers (``resolve``) or, when the
@@ -19,7 +19,8 @@ from cashapp.extractors.nlp.labels import label_before
 from cashapp.extractors.nlp.resolve import Resolution, resolve_invoice
 from cashapp.extractors.nlp.shapes import ReferenceShapes, loose_form
 
-_CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+)*")
+_CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-._][A-Za-z0-9]+)*")  # "/" cuts: windows rejoin it
+_DIGIT = re.compile(r"\d")
 _MAX_WINDOW = 3
 # what may sit between two pieces of one number: white space (a subfield break) and at most one
 # separator (``INV-2024-`` / ``00123``)
@@ -44,15 +45,19 @@ def find_numbers(
     text: str, shapes: ReferenceShapes | None, *, masked: Sequence[tuple[int, int]] = ()
 ) -> list[NumberHit]:
     """Invoice (and labelled PO/customer) numbers, non-overlapping, in text order."""
-    chunks = [
-        (m.start(), m.end())
-        for m in _CHUNK.finditer(text)
-        if m.end() - m.start() <= _MAX_CHUNK and not _inside(m.start(), m.end(), masked)
-    ]
+    visible = text
+    for start, end in masked:  # blank out amounts, dates and references already read
+        visible = visible[:start] + " " * (end - start) + visible[end:]
+    chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(visible)
+              if m.end() - m.start() <= _MAX_CHUNK]
     proposals: list[NumberHit] = []
-    digits = [any(ch.isdigit() for ch in text[s:e]) for s, e in chunks]
+    digits = [_DIGIT.search(text, s, e) is not None for s, e in chunks]
+    prefixes = shapes.prefix_starts if shapes is not None else frozenset()
     for i in range(len(chunks)):
-        if not digits[i] and chunks[i][1] - chunks[i][0] > 5:
+        if not digits[i] and (
+            chunks[i][1] - chunks[i][0] > 5
+            or (prefixes and text[chunks[i][0]:chunks[i][1]].upper() not in prefixes)
+        ):
             continue  # a word, not the prefix of a number
         for j in range(i + 1, min(i + _MAX_WINDOW, len(chunks)) + 1):
             start, end = chunks[i][0], chunks[j - 1][1]
@@ -65,10 +70,6 @@ def find_numbers(
             if hit is not None:
                 proposals.append(hit)
     return _best_non_overlapping(proposals)
-
-
-def _inside(start: int, end: int, masked: Sequence[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in masked)
 
 
 def _read_window(

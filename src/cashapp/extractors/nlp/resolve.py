@@ -75,25 +75,29 @@ def transposition_variants(number: str) -> list[str]:
 
 def resolve_invoice(candidate: str, shapes: ReferenceShapes) -> list[Resolution]:
     """The known numbers ``candidate`` may mean, fewest edits first (empty if none)."""
-    if not shapes.known:
+    if not shapes.known or not any(ch.isdigit() for ch in candidate):
         return []
-    direct = _resolve_plain(candidate, shapes)
+    readings = _readings(candidate.strip(), shapes)
+    direct = _resolve_plain(candidate, shapes, readings)
     if direct:
         return direct
     found: dict[str, Resolution] = {}
     for variant, edit in confusion_variants(candidate):
-        for res in _resolve_plain(variant, shapes):
+        for res in _resolve_plain(variant, shapes, _readings(variant.strip(), shapes)):
             found.setdefault(res.number, Resolution(res.number, (edit, *res.edits)))
     if found:
         return sorted(found.values(), key=lambda r: len(r.edits))
-    for reading, edits in _readings(candidate, shapes):
+    known = shapes.known
+    for reading, edits in readings:
         for swapped in transposition_variants(reading):
-            for number in _lookup(swapped, shapes):
-                found.setdefault(number, Resolution(number, ("transposition", *edits)))
+            if swapped in known:
+                found.setdefault(swapped, Resolution(swapped, ("transposition", *edits)))
     return sorted(found.values(), key=lambda r: len(r.edits))
 
 
-def _resolve_plain(candidate: str, shapes: ReferenceShapes) -> list[Resolution]:
+def _resolve_plain(
+    candidate: str, shapes: ReferenceShapes, readings: list[tuple[str, tuple[str, ...]]]
+) -> list[Resolution]:
     stripped = candidate.strip()
     if stripped in shapes.known:
         return [Resolution(stripped, ())]
@@ -101,7 +105,7 @@ def _resolve_plain(candidate: str, shapes: ReferenceShapes) -> list[Resolution]:
     if by_compact:
         return [Resolution(n, ("separators",)) for n in by_compact]
     out: dict[str, Resolution] = {}
-    for reading, edits in _readings(stripped, shapes):
+    for reading, edits in readings:
         for number in _lookup(reading, shapes):
             out.setdefault(number, Resolution(number, edits))
     return list(out.values())

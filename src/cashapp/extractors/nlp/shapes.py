@@ -116,6 +116,9 @@ class ReferenceShapes:
     families: list[Family]
     known: frozenset[str] = frozenset()
     payment_references: frozenset[str] = frozenset()  # compact structured refs of open items
+    # the letter runs a number may start with, and their beginnings ("I", "IN", "INV"): a
+    # chunk of letters is only the start of a number when it is one of these
+    prefix_starts: frozenset[str] = frozenset()
     _by_key: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def read(self, loose: str) -> list[tuple[str, bool, bool]]:
@@ -172,6 +175,10 @@ def learn_shapes(
         families=families,
         known=frozenset(numbers) if keep_numbers else frozenset(),
         payment_references=frozenset(compact_form(r) for r in payment_references if r),
+        prefix_starts=frozenset(
+            v[:k] for f in families if not f.segments[0].digits
+            for v in f.segments[0].values for k in range(1, len(v) + 1)
+        ),
         _by_key=by_key,
     )
 

@@ -145,6 +145,11 @@ def _labelled_hit(match: re.Match[str]) -> StructuredHit | None:
 def _digit_run_hits(text: str, known: Collection[str]) -> Iterator[StructuredHit]:
     """27-digit QR references, bare 12-digit OGMs and known references in digit groups."""
     for match in _DIGIT_GROUPS.finditer(text):
+        if " " not in match.group(0):  # one group: the common case
+            hit = _bare_digits(match.group(0), match.start(), match.end(), known)
+            if hit is not None:
+                yield hit
+            continue
         groups = [(m.start() + match.start(), m.end() + match.start())
                   for m in re.finditer(r"\d+", match.group(0))]
         # contiguous windows of groups, longest first: a reference may sit beside other numbers
