@@ -1,5 +1,6 @@
 """Amounts written in remittance text (``1.234,56``, ``1 234,56``, ``1,234.56``, ``EUR 12,50``),
-read exactly with ``cashapp.domain.money.parse_locale_amount``.
+read exactly with ``cashapp.domain.money.parse_locale_amount``; and the dates and IBANs that
+must not be read as references.
 
 Only numbers with two decimals (or a currency beside them) count as amounts: a bare ``2024``
 is a year or a reference, not money.
@@ -11,6 +12,8 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from stdnum import iban
+
 from cashapp.domain.money import AmountError, parse_locale_amount
 
 _CURRENCY = r"(?:EUR|USD|GBP|CHF|SEK|NOK|DKK|PLN|CZK|€|\$|£)"
@@ -21,6 +24,7 @@ AMOUNT = re.compile(
 DATE = re.compile(
     r"(?<![\w.])(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{4}|\d{2})|\d{4}-\d{2}-\d{2})(?![\w]|[.,]\d)"
 )
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 NEAR = 24  # characters after a reference in which its amount is looked for
 
 
@@ -44,6 +48,25 @@ def find_amounts(text: str) -> list[AmountHit]:
 
 def find_dates(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in DATE.finditer(text)]
+
+
+def find_ibans(text: str) -> list[tuple[int, int]]:
+    """Spans of valid IBANs (an account, never a reference), also when printed in groups."""
+    spans = []
+    for match in _IBAN.finditer(text):
+        raw = match.group(0)
+        compact = raw.replace(" ", "")
+        # the longest prefix at a group boundary that is a valid IBAN
+        for cut in range(len(raw), 14, -1):
+            if cut < len(raw) and raw[cut] != " ":
+                continue
+            if iban.is_valid(raw[:cut].replace(" ", "")):
+                spans.append((match.start(), match.start() + cut))
+                break
+        else:
+            if len(compact) >= 15 and iban.is_valid(compact):
+                spans.append((match.start(), match.end()))
+    return spans
 
 
 def amount_after(amounts: list[AmountHit], end: int, text: str) -> Decimal | None:

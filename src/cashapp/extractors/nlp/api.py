@@ -12,7 +12,13 @@ from collections.abc import Sequence
 
 from cashapp.domain.reasons import ReasonCode
 from cashapp.domain.references import ReferenceCandidate, ReferenceKind
-from cashapp.extractors.nlp.amounts import AmountHit, amount_after, find_amounts, find_dates
+from cashapp.extractors.nlp.amounts import (
+    AmountHit,
+    amount_after,
+    find_amounts,
+    find_dates,
+    find_ibans,
+)
 from cashapp.extractors.nlp.invoices import NumberHit, find_numbers
 from cashapp.extractors.nlp.reasons import ReasonHit, find_reason_hits, score_reason
 from cashapp.extractors.nlp.resolve import Resolution, resolve_invoice
@@ -52,7 +58,7 @@ def find_references(
     structured = find_structured(text, known=known_refs)
     amounts = find_amounts(text)
     masked = [(h.start, h.end) for h in structured if h.confidence >= 0.9]
-    masked += [(a.start, a.end) for a in amounts] + find_dates(text)
+    masked += [(a.start, a.end) for a in amounts] + find_dates(text) + find_ibans(text)
     numbers = find_numbers(text, shapes, masked=masked)
     numbers, structured = _settle_overlaps(numbers, structured)
     reason_hits = find_reason_hits(text)

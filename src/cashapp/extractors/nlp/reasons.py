@@ -58,7 +58,7 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
          r"|marketing(?: allowance| fee)?|trade allowance|listing fee", 1.3),
         (r"remise promotionnelle|cooperation commerciale|participation publicitaire", 1.5),
         (r"werbekostenzuschuss|wkz|aktion(?:srabatt)?|werbezuschuss", 1.4),
-        (r"promotie|actie(?:korting)?|reclamebijdrage", 1.3),
+        (r"promotie(?:bijdrage)?|actie(?:korting)?|reclamebijdrage", 1.3),
         (r"promocion(?:al)?|campana|publicidad", 1.3),
         (r"promozion(?:e|ale)|contributo (?:promozionale|pubblicitario)|pubblicita", 1.3),
     ],
@@ -179,8 +179,23 @@ def fold(text: str) -> str:
 
 
 def find_reason_hits(text: str) -> list[ReasonHit]:
-    """Every reason word in ``text``; positions refer to the folded text."""
-    folded = fold(text)
+    """Every reason word in ``text``; positions refer to the folded text.
+
+    A word cut by a line break (an MT940 subfield: ``Fracht\nkosten``) is read too: the text
+    is also read with its line breaks removed, keeping the words found only that way."""
+    hits = _hits(fold(text))
+    if "\n" not in text:
+        return hits
+    kept = [i for i, ch in enumerate(text) if ch != "\n"]
+    kept.append(len(text))
+    for hit in _hits(fold(text.replace("\n", ""))):
+        start, end = kept[hit.start], kept[hit.end - 1] + 1
+        if "\n" in text[start:end] and not any(h.start < end and start < h.end for h in hits):
+            hits.append(ReasonHit(hit.code, start, end, hit.weight))
+    return hits
+
+
+def _hits(folded: str) -> list[ReasonHit]:
     hits: list[ReasonHit] = []
     resume = 0
     for start in _WORD_START.finditer(folded):

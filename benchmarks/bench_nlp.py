@@ -1,0 +1,94 @@
+"""The text extractor on the annotated evaluation set (fixtures/nlp/eval.jsonl): reference
+precision/recall (rules only, model only, combined), reason accuracy, and throughput.
+
+``python -m benchmarks bench_nlp`` prints a table and writes benchmarks/out/nlp.json.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from cashapp.extractors.nlp.api import find_reason, find_references, find_references_batch
+from cashapp.extractors.nlp.model import load_pipeline
+from cashapp.training.nlp_evaluate import evaluate, load_eval
+from cashapp.training.nlp_measure import measure_all
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "fixtures" / "nlp"
+OUT = ROOT / "benchmarks" / "out"
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 1) if seconds else float("inf")
+
+
+def throughput(records: list[dict[str, Any]], shapes: dict[str, Any]) -> dict[str, float]:
+    pairs = [(r["text"], shapes[r["seller"]]) for r in records]
+    texts = [t for t, _ in pairs]
+    out: dict[str, float] = {}
+    started = time.perf_counter()
+    for _ in range(3):
+        for text, sh in pairs:
+            find_references(text, shapes=sh)
+    out["rules_find_references_texts_per_s"] = _rate(3 * len(pairs), time.perf_counter() - started)
+    started = time.perf_counter()
+    for _ in range(3):
+        for text in texts:
+            find_reason(text)
+    out["rules_find_reason_texts_per_s"] = _rate(3 * len(texts), time.perf_counter() - started)
+    nlp = load_pipeline()
+    single = texts[:300]
+    started = time.perf_counter()
+    for text in single:
+        nlp(text)
+    out["model_single_texts_per_s"] = _rate(len(single), time.perf_counter() - started)
+    started = time.perf_counter()
+    list(nlp.pipe(texts, batch_size=256))
+    out["model_pipe_texts_per_s"] = _rate(len(texts), time.perf_counter() - started)
+    by_seller: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        by_seller[record["seller"]].append(record["text"])
+    started = time.perf_counter()
+    for seller, group in by_seller.items():
+        find_references_batch(group, shapes=shapes[seller], use_model=True)
+    out["combined_batch_texts_per_s"] = _rate(len(texts), time.perf_counter() - started)
+    return out
+
+
+def main() -> None:
+    records, shapes = load_eval(FIXTURES)
+    measured = measure_all(FIXTURES)
+    hard = [r for r in records if r["hard"]]
+    hard_rules = evaluate(hard, shapes).as_json()
+    speed = throughput(records, shapes)
+    result = {
+        "machine": {"python": platform.python_version(), "cpus": 2,
+                    "platform": platform.platform()},
+        "texts": len(records), "hard_cases": len(hard),
+        "quality": {k: {kk: vv for kk, vv in measured[k].items() if kk != "errors"}
+                    for k in ("rules", "model", "combined")},
+        "hard_cases_rules": hard_rules,
+        "throughput": speed,
+        "remaining_errors_combined": measured["combined"]["errors"],
+    }
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "nlp.json").write_text(json.dumps(result, indent=1, default=str), encoding="utf-8")
+    print(f"{len(records)} texts ({len(hard)} hand-written hard cases)")
+    print(f"{'extractor':<10} {'precision':>9} {'recall':>7} {'reason acc':>10}")
+    for name in ("rules", "model", "combined"):
+        q = result["quality"][name]
+        print(f"{name:<10} {q['precision']:>9.4f} {q['recall']:>7.4f} "
+              f"{q['reason_accuracy']:>10.4f}")
+    print(f"hard cases (rules): precision {hard_rules['precision']:.4f} "
+          f"recall {hard_rules['recall']:.4f}")
+    for key, value in speed.items():
+        print(f"{key:<36} {value:>10}")
+
+
+if __name__ == "__main__":
+    main()
