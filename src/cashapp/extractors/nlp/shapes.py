@@ -17,6 +17,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cashapp.extractors.nlp.structured import normalize_structured
+
 _SEGMENT = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]+")
 _SHAPE_SAMPLE = 50_000  # shapes are learned from at most this many numbers (evenly spaced)
 _MAX_PREFIX_VALUES = 12  # beyond this, a letter segment is "any letters", not a prefix list
@@ -174,13 +176,19 @@ def learn_shapes(
     return ReferenceShapes(
         families=families,
         known=frozenset(numbers) if keep_numbers else frozenset(),
-        payment_references=frozenset(compact_form(r) for r in payment_references if r),
+        payment_references=frozenset(_structured_key(r) for r in payment_references if r),
         prefix_starts=frozenset(
             v[:k] for f in families if not f.segments[0].digits
             for v in f.segments[0].values for k in range(1, len(v) + 1)
         ),
         _by_key=by_key,
     )
+
+
+def _structured_key(reference: str) -> str:
+    """The form ``find_references`` emits for a printed structured reference."""
+    found = normalize_structured(reference)
+    return found[1] if found else compact_form(reference)
 
 
 def _separators(parts: list[str]) -> tuple[str, ...]:

@@ -135,9 +135,10 @@ def _labelled_hit(match: re.Match[str]) -> StructuredHit | None:
     for cut in reversed(cuts):
         ref = raw[:cut].replace(" ", "")
         if low <= len(ref) <= high and check(ref):
+            ref = ref.lstrip("0") if scheme == "fi" else ref
             return _hit(scheme, ref, start, start + cut, True, 0.97)
     ref = raw[:cuts[0]]
-    if not low <= len(ref) <= high:
+    if not low <= len(ref.lstrip("0") if scheme == "fi" else ref) <= high:
         return None
     return _hit(scheme, ref, start, start + cuts[0], False, 0.97)
 
@@ -172,9 +173,10 @@ def _bare_digits(ref: str, start: int, end: int, known: Collection[str]) -> Stru
     length = len(ref)
     if length == 27:
         return _hit("qrr", ref, start, end, cd.is_valid_qrr(ref), 0.98)
-    if known and ref in known:
+    if known and (ref in known or ref.lstrip("0") in known):
         scheme = "ogm" if length == 12 and cd.is_valid_ogm(ref) else _scheme_of_digits(ref)
-        return StructuredHit(scheme, ref, start, end, True, 0.97)
+        normalized = ref.lstrip("0") if scheme == "fi" else ref
+        return StructuredHit(scheme, normalized, start, end, True, 0.97)
     if length == 12 and cd.is_valid_ogm(ref):
         return StructuredHit("ogm", ref, start, end, True, 0.75)
     return None
@@ -204,7 +206,7 @@ def normalize_structured(reference: str) -> tuple[str, str] | None:
     if len(ref) == 12 and cd.is_valid_ogm(ref):
         return "ogm", ref
     if cd.is_valid_finnish(ref):
-        return "fi", ref
+        return "fi", ref.lstrip("0")  # printed zero-padded to 20 in camt, bare on invoices
     if cd.is_valid_kid(ref):
         return "kid", ref
     return None
