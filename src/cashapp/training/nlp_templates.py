@@ -19,7 +19,8 @@ TRAIN_VOCABULARY = Vocabulary(
         "it": ["Pagamento", "Bonifico", "Saldo", "Pagamento di"],
     },
     invoice_labels={
-        "en": ["Invoice", "Inv", "INV no", "invoices", "Inv.", "Invoice #", "Inv#", "Invoice ref", ""],
+        "en": ["Invoice", "Inv", "INV no", "invoices", "Inv.", "Invoice #", "Inv#", "Invoice ref",
+               ""],
         "fr": ["Facture", "Fact.", "Facture n°", "factures", "FAC", "Fact n", ""],
         "de": ["Rechnung", "RE", "Rechnungsnr.", "Rg.", "RG-Nr", "Rechnungen", "Rechn.", ""],
         "nl": ["Factuur", "factuurnr", "Fact", "facturen", "Fac.", ""],

@@ -35,7 +35,8 @@ def _remittance_texts() -> list[str]:
     for path in _files():
         text = path.read_text(encoding="utf-8", errors="replace")
         texts |= set(re.findall(r"<Ustrd>([^<]*)</Ustrd>", text))
-        texts |= {m.replace("\r", "") for m in re.findall(r":86:(.*?)(?=\r?\n:6|\r?\n-)", text, re.S)}
+        fields = re.findall(r":86:(.*?)(?=\r?\n:6|\r?\n-)", text, re.S)
+        texts |= {m.replace("\r", "") for m in fields}
     return sorted(texts)
 
 

@@ -16,7 +16,7 @@ def test_generated_spans_cover_their_gold_values() -> None:
     ledger = make_ledger(rng, "T", STYLES["inv_year_seq"], 50)
     for i in range(300):
         sample = compose(rng, TRAIN_VOCABULARY, ledger, LANGS[i % 6], TRAIN_NOISE)
-        for start, end, label in sample.spans:
+        for start, end, _label in sample.spans:
             assert 0 <= start < end <= len(sample.text)
             assert not sample.text[start].isspace() and not sample.text[end - 1].isspace()
         invoices = [r for r in sample.references if r["kind"] == "invoice"]
