@@ -51,8 +51,10 @@ def find_numbers(
     chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(visible)
               if m.end() - m.start() <= _MAX_CHUNK]
     proposals: list[NumberHit] = []
-    digits = [_DIGIT.search(text, s, e) is not None for s, e in chunks]
+    digit_counts = [len(_DIGIT.findall(text, s, e)) for s, e in chunks]
+    digits = [count > 0 for count in digit_counts]
     prefixes = shapes.prefix_starts if shapes is not None else frozenset()
+    max_length = shapes.max_length + 6 if shapes is not None and shapes.max_length else 60
     for i in range(len(chunks)):
         if not digits[i] and (
             chunks[i][1] - chunks[i][0] > 5
@@ -63,12 +65,16 @@ def find_numbers(
             start, end = chunks[i][0], chunks[j - 1][1]
             if j - 1 > i and not _JOINABLE_GAP.fullmatch(text[chunks[j - 2][1]:chunks[j - 1][0]]):
                 break
-            if not digits[j - 1]:
-                continue
+            if not digits[j - 1] or sum(digit_counts[i:j]) < 3:
+                continue  # no number of ours has fewer than three digits
+            if end - start > max_length:
+                break  # longer than any number of this seller, even with separators
             written = text[start:end]
             hit = _read_window(text, written, start, end, shapes, split=j - i > 1)
             if hit is not None:
                 proposals.append(hit)
+                if hit.confidence >= 0.95:
+                    break  # read as written: a longer window cannot explain it better
     return _best_non_overlapping(proposals)
 
 

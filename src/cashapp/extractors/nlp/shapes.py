@@ -121,6 +121,7 @@ class ReferenceShapes:
     # the letter runs a number may start with, and their beginnings ("I", "IN", "INV"): a
     # chunk of letters is only the start of a number when it is one of these
     prefix_starts: frozenset[str] = frozenset()
+    max_length: int = 0  # the longest number, as written in the ledger
     _by_key: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def read(self, loose: str) -> list[tuple[str, bool, bool]]:
@@ -182,6 +183,7 @@ def learn_shapes(
             for v in f.segments[0].values for k in range(1, len(v) + 1)
         ),
         _by_key=by_key,
+        max_length=max((len(n) for n in numbers), default=0),
     )
 
 
