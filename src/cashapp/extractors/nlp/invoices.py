@@ -150,7 +150,7 @@ def _generic(written: str, start: int, end: int, label: str | None) -> NumberHit
     if label == "invoice" and _GENERIC.match(upper):
         return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.7, ("labelled",))
     if _PREFIXED.match(upper):
-        return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.5, ("shape",))
+        return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.4, ("shape",))
     return None
 
 
