@@ -149,3 +149,20 @@ def test_reason_is_attached_to_the_reference_it_follows(shapes) -> None:  # type
                             shapes=shapes)
     assert [(c.normalized, c.reason.value if c.reason else None) for c in found] == [
         ("INV-2024-00123", "discount"), ("INV-2024-00124", "damaged")]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [("Odrine d'acquisto 4521187733", "po", "4521187733"),
+     ("Cleinte n° C-6216", "customer", "C-6216"),
+     ("Bestlenummer 4560231222", "po", "4560231222"),
+     ("PDEIDO N° 451\n3182194", "po", "4513182194")],
+)
+def test_mistyped_labels_are_read_with_lower_confidence(text: str, kind: str, value: str) -> None:
+    found = find_references(text)
+    assert [(c.kind.value, c.normalized) for c in found] == [(kind, value)]
+    assert "label_typo" in found[0].evidence and found[0].confidence < 0.85
+
+
+def test_a_word_that_only_resembles_a_label_does_not_make_a_po() -> None:
+    assert find_references("Border 4521187733") == []

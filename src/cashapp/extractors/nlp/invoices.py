@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cashapp.domain.references import ReferenceKind
-from cashapp.extractors.nlp.labels import label_before
+from cashapp.extractors.nlp.labels import fuzzy_label_before, label_before
 from cashapp.extractors.nlp.resolve import Resolution, resolve_invoice
 from cashapp.extractors.nlp.shapes import ReferenceShapes, loose_form
 
@@ -98,6 +98,10 @@ def _read_window(
         resolutions = resolve_invoice(written, shapes)
         if resolutions:
             return _from_resolutions(written, start, end, resolutions, extra, label)
+    if label is None:
+        mistyped = _mistyped_label(text, written, start, end, split=split)
+        if mistyped is not None:
+            return mistyped
     if shapes is not None and shapes.families:
         readings = shapes.read(loose_form(written))
         if readings:
@@ -116,6 +120,21 @@ def _read_window(
     if shapes is None and not split:
         return _generic(written, start, end, label)
     return None
+
+
+def _mistyped_label(
+    text: str, written: str, start: int, end: int, *, split: bool
+) -> NumberHit | None:
+    """A number after a mistyped PO or customer label (``Odrine d'acquisto 4711``)."""
+    if split and (any(ch in " \t" for ch in written) or written.count("\n") != 1):
+        return None
+    label = fuzzy_label_before(text, start)
+    if label not in ("po", "customer"):
+        return None
+    kind = ReferenceKind.PO if label == "po" else ReferenceKind.CUSTOMER
+    edits = ("labelled", "label_typo", *(("split",) if split else ()))
+    joined = written.replace("\n", "").upper()
+    return NumberHit(kind, written, joined, start, end, 0.75 + 0.01 * split, edits)
 
 
 def _from_resolutions(

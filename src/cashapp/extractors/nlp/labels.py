@@ -52,3 +52,32 @@ def label_before(text: str, start: int) -> str | None:
     if INVOICE_LABEL.search(window):
         return "invoice"
     return None
+
+
+# Label words as payers mistype them ("Odrine", "Cleinte", "vitie"): matched fuzzily, only on
+# words of five letters or more, and only where no exact label was found.
+_FUZZY_LABELS: dict[str, str] = {
+    **dict.fromkeys(("ORDER", "ORDERNUMMER", "PURCHASE", "COMMANDE", "BESTELLUNG",
+                     "BESTELLNUMMER", "BESTELNUMMER", "BESTELLING", "PEDIDO", "ORDINE",
+                     "AUFTRAG", "INKOOPORDER", "ACQUISTO"), "po"),
+    **dict.fromkeys(("CUSTOMER", "CLIENT", "CLIENTE", "KUNDENNUMMER", "KUNDENNR", "DEBITOR",
+                     "DEBITEUR", "DEBITEURNUMMER", "KLANTNUMMER", "KLANTNR"), "customer"),
+    **dict.fromkeys(("VIITE", "VIITENUMERO", "VIITENRO"), "fi"),
+}
+_LABEL_WORDS = tuple(_FUZZY_LABELS)
+_WORDS_BEFORE = re.compile(r"([^\W\d_]{5,})[^\w]*(?:[^\W\d_]{1,3}[.°º]?\s*)?[:#.\s]*$")
+
+
+def fuzzy_label_before(text: str, start: int) -> str | None:
+    """Like ``label_before`` for a mistyped label: ``"po"``, ``"customer"``, ``"fi"`` or None."""
+    from rapidfuzz import fuzz, process
+
+    match = _WORDS_BEFORE.search(text[max(0, start - LOOKBACK):start].replace("\n", ""))
+    if match is None:
+        return None
+    word = match.group(1).upper()
+    # typos keep the first letter far more often than not ("Odrine", "Cleinte"), and this
+    # keeps "Border" from being read as "Order"
+    choices = [w for w in _LABEL_WORDS if w[0] == word[0] and abs(len(w) - len(word)) <= 2]
+    best = process.extractOne(word, choices, scorer=fuzz.ratio, score_cutoff=78)
+    return _FUZZY_LABELS[best[0]] if best else None

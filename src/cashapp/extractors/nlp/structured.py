@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from cashapp.extractors.nlp import checkdigits as cd
+from cashapp.extractors.nlp.labels import fuzzy_label_before
 
 VALID_CONFIDENCE = 0.99
 INVALID_CONFIDENCE = 0.3
@@ -88,6 +89,8 @@ def _find_flat(text: str, known: Collection[str]) -> list[StructuredHit]:
             add(add_labelled)
     for hit in _digit_run_hits(text, known):
         add(hit)
+    for hit in _mistyped_finnish(text):
+        add(hit)
     hits.sort(key=lambda h: h.start)
     return hits
 
@@ -141,6 +144,24 @@ def _labelled_hit(match: re.Match[str]) -> StructuredHit | None:
     if not low <= len(ref.lstrip("0") if scheme == "fi" else ref) <= high:
         return None
     return _hit(scheme, ref, start, start + cuts[0], False, 0.97)
+
+
+_DIGITS_AFTER_WORD = re.compile(r"[^\W\d_]{5,}\s*[:#]?\s*(\d(?:[ ]?\d){3,24})(?![\w])")
+
+
+def _mistyped_finnish(text: str) -> Iterator[StructuredHit]:
+    """A valid Finnish reference after a mistyped ``viite`` label (``vitie 61743 54``)."""
+    for match in _DIGITS_AFTER_WORD.finditer(text):
+        if fuzzy_label_before(text, match.start(1)) != "fi":
+            continue
+        raw = match.group(1)
+        cuts = [m.end() for m in re.finditer(r"\d+", raw)]
+        for cut in reversed(cuts):
+            ref = raw[:cut].replace(" ", "")
+            if 4 <= len(ref.lstrip("0")) <= 20 and cd.is_valid_finnish(ref):
+                start = match.start(1)
+                yield StructuredHit("fi", ref.lstrip("0"), start, start + cut, True, 0.85)
+                break
 
 
 def _digit_run_hits(text: str, known: Collection[str]) -> Iterator[StructuredHit]:
