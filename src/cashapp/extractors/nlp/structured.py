@@ -174,20 +174,22 @@ def _digit_run_hits(text: str, known: Collection[str]) -> Iterator[StructuredHit
             continue
         groups = [(m.start() + match.start(), m.end() + match.start())
                   for m in re.finditer(r"\d+", match.group(0))]
-        # contiguous windows of groups, longest first: a reference may sit beside other numbers
+        # contiguous windows of groups, longest first: a reference may sit beside other
+        # numbers; a window whose check digits hold beats one that only has the length
         n = len(groups)
-        emitted_until = -1
-        for i in range(n):
-            if groups[i][0] < emitted_until:
-                continue
-            for j in range(n, i, -1):
-                start, end = groups[i][0], groups[j - 1][1]
-                ref = text[start:end].replace(" ", "")
-                hit = _bare_digits(ref, start, end, known)
-                if hit is not None:
-                    emitted_until = end
-                    yield hit
-                    break
+        hits = [
+            hit
+            for i in range(n)
+            for j in range(n, i, -1)
+            if (hit := _bare_digits(text[groups[i][0]:groups[j - 1][1]].replace(" ", ""),
+                                    groups[i][0], groups[j - 1][1], known)) is not None
+        ]
+        hits.sort(key=lambda h: (not h.valid, -(h.end - h.start)))
+        chosen: list[StructuredHit] = []
+        for hit in hits:
+            if all(hit.end <= c.start or c.end <= hit.start for c in chosen):
+                chosen.append(hit)
+        yield from chosen
 
 
 def _bare_digits(ref: str, start: int, end: int, known: Collection[str]) -> StructuredHit | None:
