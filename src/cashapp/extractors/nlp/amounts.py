@@ -26,6 +26,7 @@ DATE = re.compile(
 )
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b")
 NEAR = 24  # characters after a reference in which its amount is looked for
+_GAP = re.compile(r"[\s:=,;/()\-]*(?:" + _CURRENCY + r")?[\s:=]*", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,6 @@ def amount_after(amounts: list[AmountHit], end: int, text: str) -> Decimal | Non
     """The first amount starting within ``NEAR`` characters after ``end`` with no letters
     other than a currency or a colon/equals between (``INV 123 1.234,56``, ``INV 123: 99,00``)."""
     for hit in amounts:
-        if end <= hit.start <= end + NEAR:
-            gap = text[end:hit.start]
-            if re.fullmatch(r"[\s:=,;/()\-]*(?:" + _CURRENCY + r")?[\s:=]*", gap, re.I):
-                return hit.value
+        if end <= hit.start <= end + NEAR and _GAP.fullmatch(text, end, hit.start):
+            return hit.value
     return None

@@ -21,6 +21,7 @@ from cashapp.extractors.nlp.shapes import ReferenceShapes, loose_form
 
 _CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-._][A-Za-z0-9]+)*")  # "/" cuts: windows rejoin it
 _DIGIT = re.compile(r"\d")
+_UNSET = "unset"
 _MAX_WINDOW = 3
 # what may sit between two pieces of one number: white space (a subfield break) and at most one
 # separator (``INV-2024-`` / ``00123``)
@@ -61,6 +62,7 @@ def find_numbers(
             or (prefixes and text[chunks[i][0]:chunks[i][1]].upper() not in prefixes)
         ):
             continue  # a word, not the prefix of a number
+        label: str | None = _UNSET
         for j in range(i + 1, min(i + _MAX_WINDOW, len(chunks)) + 1):
             start, end = chunks[i][0], chunks[j - 1][1]
             if j - 1 > i and not _JOINABLE_GAP.fullmatch(text[chunks[j - 2][1]:chunks[j - 1][0]]):
@@ -70,7 +72,9 @@ def find_numbers(
             if end - start > max_length:
                 break  # longer than any number of this seller, even with separators
             written = text[start:end]
-            hit = _read_window(text, written, start, end, shapes, split=j - i > 1)
+            if label is _UNSET:
+                label = label_before(text, start)  # the same for every window from chunk i
+            hit = _read_window(text, written, start, end, shapes, split=j - i > 1, label=label)
             if hit is not None:
                 proposals.append(hit)
                 if hit.confidence >= 0.95:
@@ -79,9 +83,9 @@ def find_numbers(
 
 
 def _read_window(
-    text: str, written: str, start: int, end: int, shapes: ReferenceShapes | None, *, split: bool
+    text: str, written: str, start: int, end: int, shapes: ReferenceShapes | None, *,
+    split: bool, label: str | None,
 ) -> NumberHit | None:
-    label = label_before(text, start)
     if label in ("po", "customer"):
         if not any(ch.isdigit() for ch in written):
             return None

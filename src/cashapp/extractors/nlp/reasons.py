@@ -169,13 +169,25 @@ class ReasonHit:
     weight: float
 
 
+def _accent_table() -> dict[int, str]:
+    table = {}
+    for code in range(0xC0, 0x250):
+        base = "".join(
+            ch for ch in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(ch)
+        )
+        if len(base) == 1 and base != chr(code):
+            table[code] = base
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
 def fold(text: str) -> str:
-    """Lower case without accents; same length as ``text`` for the usual Latin letters."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return folded.replace("ß", "ss") if "ß" in folded else folded
+    """Lower case without accents, one character for one (``ß`` stays ``ß``): positions in
+    the folded text are positions in ``text``."""
+    lowered = text.lower()
+    return lowered if lowered.isascii() else lowered.translate(_ACCENTS)
 
 
 def find_reason_hits(text: str) -> list[ReasonHit]:

@@ -138,13 +138,17 @@ class ReferenceShapes:
         return self._by_key.get(compact, ())
 
 
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
 def loose_form(text: str) -> str:
     """Upper case; every run of separators (spaces, ``/``, ``.``, ``_``...) becomes ``-``."""
-    return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")
+    return _NOT_ALNUM.sub("-", text.upper()).strip("-")
 
 
 def compact_form(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "", text.upper())
+    upper = text.upper()
+    return upper if upper.isalnum() and upper.isascii() else _NOT_ALNUM.sub("", upper)
 
 
 def learn_shapes(

@@ -38,6 +38,7 @@ _OGM_MARKED = re.compile(
     r"(?:\+{3}|\*{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*(?:\+{3}|\*{3})"
 )
 _OGM_SLASHED = re.compile(r"(?<![\d/])(\d{3})/(\d{4})/(\d{5})(?![\d/])")
+_DIGITS = re.compile(r"\d+")
 _DIGIT_GROUPS = re.compile(r"(?<![\w.,])\d+(?:[ ]\d+)*(?![\w]|[.,]\d)")
 _LABELLED = re.compile(
     r"\b(?P<label>viitenumero|viitenro|viite|viitteen|ref\.?\s?nr|referens(?:nummer)?"
@@ -172,8 +173,7 @@ def _digit_run_hits(text: str, known: Collection[str]) -> Iterator[StructuredHit
             if hit is not None:
                 yield hit
             continue
-        groups = [(m.start() + match.start(), m.end() + match.start())
-                  for m in re.finditer(r"\d+", match.group(0))]
+        groups = [(m.start(), m.end()) for m in _DIGITS.finditer(text, match.start(), match.end())]
         # contiguous windows of groups, longest first: a reference may sit beside other
         # numbers; a window whose check digits hold beats one that only has the length
         n = len(groups)
