@@ -31,6 +31,8 @@ LEGAL_FORMS = frozenset(_LEGAL_FORMS_TEXT.split())
 
 def fold(text: str) -> str:
     """Lower case, accents removed (``Müller`` -> ``muller``, ``ß`` -> ``ss``)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "ss"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
