@@ -13,12 +13,13 @@ import platform
 import time
 from pathlib import Path
 
-from benchmarks.odoo_baseline import OdooBaseline
-from cashapp.matcher.api import MatchPolicy, Matcher
-from cashapp.matcher.loading import load_matcher
-from cashapp.matcher.rules import RulesMatcher
 from fixtures.scenarios import generate
 from fixtures.scenarios.evaluate import evaluate
+
+from benchmarks.odoo_baseline import OdooBaseline
+from cashapp.matcher.api import Matcher, MatchPolicy
+from cashapp.matcher.loading import load_matcher
+from cashapp.matcher.rules import RulesMatcher
 
 SEED = 2024  # not a training seed (101-104) nor the promotion evaluation seed (999)
 COLUMNS = ("automatic", "auto_precision", "auto_wrong", "suggestion_top1", "right_any_form",

@@ -108,9 +108,18 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
         c.origin == "reference" and c.settlement.difference in ("exact", "remitted")
         and all(ctx.hits[p].strength >= 0.9 for p in c.items)
         for forms in out.values() for c in forms)
+    highest = max(w[1] for w in windows)
     for payer in sorted(identified, key=lambda p: -p.score)[: 0 if settled_by_reference else 3]:
+        for pos in index.by_customer_amount.get((payer.customer_id, amount_minor), ())[:8]:
+            if index.items[pos].currency == facts.currency:
+                add(payer.customer_id, (pos,), "subset")
         own = [p for p in index.customer_items(payer.customer_id)
-               if index.items[p].currency == facts.currency][:MAX_ITEMS]
+               if index.items[p].currency == facts.currency and index.open_minor[p] <= highest]
+        if len(own) > MAX_ITEMS and facts.paid_on is not None:
+            paid_on = facts.paid_on
+            own = sorted(own, key=lambda p: abs((index.items[p].due_date - paid_on).days))
+            own = sorted(own[:MAX_ITEMS], key=lambda p: index.items[p].due_date)
+        own = own[:MAX_ITEMS]
         amounts = [index.open_minor[p] for p in own]
         for combo in subsets_within(amounts, windows):
             add(payer.customer_id, tuple(own[n] for n in combo), "subset")

@@ -50,6 +50,8 @@ FEATURE_DOCS: dict[str, str] = {
     "text_len": "characters of remittance text",
     "non_payment_words": "interest, card settlement, refund, payout... in the text",
     "has_remittance": "a remittance advice or referred documents came with the line",
+    "same_fit_alternatives": "other candidates of the line with the same difference and delta",
+    "other_customer_fits": "candidates of other customers whose difference is as good",
 }
 FEATURES: tuple[str, ...] = tuple(FEATURE_DOCS)
 DIFFERENCES = ("exact", "over", "remitted", "discount", "discount_late", "reason",
@@ -96,7 +98,13 @@ class FeatureBuilder:
         has_remittance = 1.0 if (ctx.task.remittances or line.referred_documents) else 0.0
         reason_explicit = 1.0 if facts.reason or any(h.reason for h in ctx.hits.values()) else 0.0
         when = facts.paid_on
+        fits = Counter((c.settlement.difference, c.settlement.delta) for c in ctx.candidates)
+        fit_customers: dict[tuple[str, Decimal], set[str]] = {}
+        for c in ctx.candidates:
+            key = (c.settlement.difference, c.settlement.delta)
+            fit_customers.setdefault(key, set()).add(c.customer_id)
         for row, cand in zip(out, ctx.candidates, strict=True):
+            fit = (cand.settlement.difference, cand.settlement.delta)
             items = [index.items[p] for p in cand.items]
             hits = [ctx.hits.get(p) for p in cand.items]
             named_same = {p for p, h in ctx.hits.items()
@@ -140,6 +148,8 @@ class FeatureBuilder:
                 len(line.remittance_text),
                 non_payment,
                 has_remittance,
+                fits[fit] - 1,
+                len(fit_customers[fit] - {cand.customer_id}),
             )
         return out
 

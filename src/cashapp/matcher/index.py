@@ -61,6 +61,8 @@ class LedgerIndex:
     by_name_prefix: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     by_name_word: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
+    by_customer_amount: dict[tuple[str, int], list[int]] = field(
+        default_factory=lambda: defaultdict(list))
 
     def customer_items(self, customer_id: str) -> list[int]:
         return self.by_customer.get(customer_id, [])
@@ -82,6 +84,7 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
         if item.po_number:
             index.by_po[reference_key(item.po_number)].append(position)
         index.by_customer[item.customer_id].append(position)
+        index.by_customer_amount[(item.customer_id, open_minor[position])].append(position)
         index.customer_names.setdefault(item.customer_id, item.customer_name)
         if item.customer_iban:
             index.by_account[iban_key(item.customer_iban)].add(item.customer_id)

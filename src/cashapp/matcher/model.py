@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.isotonic import IsotonicRegression
 from skops import io as skops_io
 
 from cashapp.matcher.features import FEATURES
@@ -104,5 +106,9 @@ def load_scorer(directory: Path = MODEL_DIR) -> Scorer:
     if untrusted - TRUSTED_TYPES:
         raise ArtifactError(f"{artifact.name} holds untrusted types: {sorted(untrusted)}")
     content = skops_io.load(artifact, trusted=sorted(untrusted))
-    return Scorer(version=manifest["version"], classifier=content["classifier"],
-                  calibrator=content["calibrator"], features=FEATURES)
+    classifier, calibrator = content.get("classifier"), content.get("calibrator")
+    if not isinstance(classifier, HistGradientBoostingClassifier) or not isinstance(
+            calibrator, IsotonicRegression):
+        raise ArtifactError(f"{artifact.name} holds unexpected estimators")
+    return Scorer(version=manifest["version"], classifier=classifier, calibrator=calibrator,
+                  features=FEATURES)

@@ -24,7 +24,7 @@ _LEGAL_FORMS_TEXT = """
     spa srl sapa oy oyj ab asa as aps a/s kft zrt sro doo ooo pty pte bhd
     gesellschaft beschrankter haftung aktiengesellschaft kommanditgesellschaft
     societe anonyme responsabilite limitee naamloze vennootschap besloten
-    et und and the of de du la le les des van der den cia
+    et und and mit the of de du la le les des van der den cia
 """
 LEGAL_FORMS = frozenset(_LEGAL_FORMS_TEXT.split())
 

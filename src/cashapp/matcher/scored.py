@@ -9,6 +9,7 @@ Otherwise the top proposals are SUGGESTED, or the line is UNMATCHED.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -63,11 +64,28 @@ class ScoredMatcher:
         self._rules = RulesMatcher()
 
     def match(
-        self, lines: Sequence[LineToMatch], ledger: LedgerView, policy: MatchPolicy
+        self,
+        lines: Sequence[LineToMatch],
+        ledger: LedgerView,
+        policy: MatchPolicy,
+        *,
+        timings: dict[str, float] | None = None,
     ) -> list[MatchResult]:
+        """Match ``lines``; ``timings``, when given, receives seconds per stage."""
+        clock = [time.perf_counter()]
+
+        def lap(stage: str) -> None:
+            now = time.perf_counter()
+            if timings is not None:
+                timings[stage] = timings.get(stage, 0.0) + now - clock[0]
+            clock[0] = now
+
         index = build_index(ledger)
+        lap("index")
         prepared = featurize(lines, index, policy)
+        lap("candidates_features")
         raw = self.scorer.raw(prepared.rows)
+        lap("scoring")
         results: list[MatchResult] = []
         for n, task in enumerate(lines):
             ctx = prepared.contexts[n]
@@ -79,6 +97,7 @@ class ScoredMatcher:
             else:
                 results.append(self._decide(ctx, index, policy, raw[lo:hi],
                                             prepared.rows[lo:hi]))
+        lap("decision_evidence")
         return results
 
     def _decide(

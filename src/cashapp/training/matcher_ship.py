@@ -15,9 +15,9 @@ from cashapp.matcher.model import MODEL_DIR
 from cashapp.training.matcher_dataset import LabelledSet
 from cashapp.training.matcher_train import TrainingReport, train_matcher
 
-TRAIN_SEEDS = (101, 102, 103, 104)
+TRAIN_SEEDS = tuple(range(101, 111))
 EVAL_SEED = 999
-SIZE = {"customers": 1500, "open_items": 15000, "lines": 5000}
+SIZE = {"customers": 1500, "open_items": 15000, "lines": 6000}
 
 
 def generated_set(seed: int, **size: int) -> LabelledSet:

@@ -32,7 +32,7 @@ from cashapp.training.matcher_dataset import (
     candidate_table,
 )
 
-CALIBRATION_SHARE = 0.35
+CALIBRATION_SHARE = 0.4
 HGB_PARAMS = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 31,
               "l2_regularization": 1.0, "min_samples_leaf": 20, "early_stopping": False,
               "random_state": 0}
