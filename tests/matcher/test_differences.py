@@ -14,9 +14,16 @@ from cashapp.matcher.differences import PaymentFacts, instalment, settle
 
 
 def item(number: str, amount: str) -> OpenItem:
-    return OpenItem(invoice_number=number, customer_id="C1", customer_name="X",
-                    issue_date=date(2025, 10, 1), due_date=date(2025, 10, 31), currency="EUR",
-                    amount=Decimal(amount), open_amount=Decimal(amount))
+    return OpenItem(
+        invoice_number=number,
+        customer_id="C1",
+        customer_name="X",
+        issue_date=date(2025, 10, 1),
+        due_date=date(2025, 10, 31),
+        currency="EUR",
+        amount=Decimal(amount),
+        open_amount=Decimal(amount),
+    )
 
 
 def facts(amount: str, paid_on: date = date(2025, 10, 10), **kw: object) -> PaymentFacts:
@@ -24,15 +31,18 @@ def facts(amount: str, paid_on: date = date(2025, 10, 10), **kw: object) -> Paym
 
 
 def rows(s: object) -> list[tuple[str, str | None, str, str | None]]:
-    return [(a.kind.value, a.invoice_number, str(a.amount), a.reason_code)
-            for a in s.allocations]  # type: ignore[attr-defined]
+    return [(a.kind.value, a.invoice_number, str(a.amount), a.reason_code) for a in s.allocations]  # type: ignore[attr-defined]
 
 
 def test_early_payment_discount_within_terms_is_written_off_per_invoice() -> None:
     s = settle([item("A", "1000.00"), item("B", "500.00")], facts("1470.00"), MatchPolicy())
     assert s.difference == "discount"
-    assert rows(s) == [("invoice", "A", "980.00", None), ("write_off", "A", "20.00", "discount"),
-                       ("invoice", "B", "490.00", None), ("write_off", "B", "10.00", "discount")]
+    assert rows(s) == [
+        ("invoice", "A", "980.00", None),
+        ("write_off", "A", "20.00", "discount"),
+        ("invoice", "B", "490.00", None),
+        ("write_off", "B", "10.00", "discount"),
+    ]
 
 
 def test_discount_taken_late_is_a_deduction() -> None:
@@ -67,7 +77,8 @@ def test_half_payment_becomes_an_instalment() -> None:
     s = settle([item("A", "1000.00")], facts("400.00"), MatchPolicy())
     assert s.difference == "instalment"
     assert settle([item("A", "1000.00")], facts("600.00"), MatchPolicy()).difference == (
-        "unexplained")
+        "unexplained"
+    )
     alt = instalment([item("A", "1000.00"), item("B", "10.00")], facts("400.00"), s.delta)
     assert rows(alt) == [("invoice", "A", "400.00", None)]
     tiny = settle([item("A", "1000.00")], facts("300.00"), MatchPolicy())
