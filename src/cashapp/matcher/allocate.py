@@ -7,11 +7,12 @@ hundreds of open items costs milliseconds, never a combinatorial blow-up.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 
 MAX_SIZE = 5  # invoices in one payment found without a list
-MAX_ITEMS = 40  # open items of one customer searched (the oldest first)
-MAX_NODES = 6_000
+MAX_ITEMS = 32  # open items of one customer searched (the oldest first)
+MAX_NODES = 3_000
 MAX_RESULTS = 8
 
 Window = tuple[int, int]
@@ -38,9 +39,25 @@ def subsets_within(
     best = [0]
     for value in reversed(values):
         best.append(best[-1] + value)
+    ordered = sorted((low, high, rank) for rank, (low, high) in enumerate(windows))
+    lows = [w[0] for w in ordered]
+    widest = max(high - low for low, high, _ in ordered)
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
     nodes = 0
     chosen: list[int] = []
+
+    def window_of(total: int) -> tuple[int, int] | None:
+        """(rank, low) of the most plausible window holding ``total``."""
+        best: tuple[int, int] | None = None
+        j = bisect_right(lows, total) - 1
+        while j >= 0:  # windows may overlap: look back as far as the widest window reaches
+            low, high, rank = ordered[j]
+            if total - low > widest:
+                break
+            if total <= high and (best is None or rank < best[0]):
+                best = (rank, low)
+            j -= 1
+        return best
 
     def walk(start: int, total: int) -> None:
         nonlocal nodes
@@ -55,10 +72,10 @@ def subsets_within(
             if new_total > highest:
                 return  # ascending: every later value overshoots too
             chosen.append(pos)
-            for rank, (low, high) in enumerate(windows):
-                if low <= new_total <= high:
-                    found.append((rank, new_total - low, len(chosen), tuple(chosen)))
-                    break
+            if new_total >= lowest:
+                hit = window_of(new_total)
+                if hit is not None:
+                    found.append((hit[0], new_total - hit[1], len(chosen), tuple(chosen)))
             if room > 1:
                 walk(pos + 1, new_total)
             chosen.pop()

@@ -2,8 +2,10 @@
 calibrated scorer, and the decision, in batches (one model call per ``match``).
 
 AUTO only when the calibrated probability of the whole allocation clears the tenant's
-threshold (``MatchPolicy.auto_precision``, tightened per customer), the allocation does not
-rest on an unexplained deduction or an untrusted advice, and the line is a booked credit.
+threshold (``MatchPolicy.auto_precision``, tightened per customer), the line names an item
+of the allocation or its payer is identified (an amount alone is never enough), the
+allocation does not rest on an unexplained deduction or an untrusted advice, and the line is
+a booked credit.
 Otherwise the top proposals are SUGGESTED, or the line is UNMATCHED.
 """
 
@@ -22,12 +24,15 @@ from cashapp.matcher.candidates import LineContext, build_context
 from cashapp.matcher.evidence import candidate_evidence, runner_up_evidence, top_distinct
 from cashapp.matcher.features import FEATURES, FeatureBuilder
 from cashapp.matcher.index import LedgerIndex, build_index
-from cashapp.matcher.model import Scorer, line_scores
+from cashapp.matcher.model import Scorer, grouped_line_scores
 from cashapp.matcher.rules import RulesMatcher, is_applicable
 
 TOP_K = 3
 SUGGEST_MIN = 0.02  # below this calibrated probability a candidate is not worth a reviewer's time
 _UNTRUSTED = FEATURES.index("untrusted")
+_NAMED = FEATURES.index("ref_named_frac")
+_ACCOUNT = FEATURES.index("payer_account")
+_NAME = FEATURES.index("payer_name")
 
 
 @dataclass(slots=True)
@@ -85,6 +90,7 @@ class ScoredMatcher:
         prepared = featurize(lines, index, policy)
         lap("candidates_features")
         raw = self.scorer.raw(prepared.rows)
+        confidence = self.scorer.calibrate(grouped_line_scores(raw, prepared.offsets))
         lap("scoring")
         results: list[MatchResult] = []
         for n, task in enumerate(lines):
@@ -96,7 +102,7 @@ class ScoredMatcher:
                 results.append(self._without_candidates(task, ctx, index, policy))
             else:
                 results.append(self._decide(ctx, index, policy, raw[lo:hi],
-                                            prepared.rows[lo:hi]))
+                                            confidence[lo:hi], prepared.rows[lo:hi]))
         lap("decision_evidence")
         return results
 
@@ -106,9 +112,9 @@ class ScoredMatcher:
         index: LedgerIndex,
         policy: MatchPolicy,
         raw: npt.NDArray[np.float64],
+        confidence: npt.NDArray[np.float64],
         rows: npt.NDArray[np.float64],
     ) -> MatchResult:
-        confidence = self.scorer.calibrate(line_scores(raw))
         order = sorted(range(len(raw)), key=lambda n: (-confidence[n], -raw[n]))
         kept = [n for n in top_distinct(order, ctx.candidates, TOP_K)
                 if confidence[n] >= SUGGEST_MIN or (n == order[0] and raw[n] >= SUGGEST_MIN)]
@@ -129,10 +135,13 @@ class ScoredMatcher:
         best = ctx.candidates[kept[0]]
         threshold = max(policy.auto_precision,
                         policy.per_customer_threshold.get(best.customer_id, 0.0))
+        row = rows[kept[0]]
+        identified = row[_NAMED] > 0 or row[_ACCOUNT] > 0 or row[_NAME] >= 0.8
         automatic = (
             confidence[kept[0]] >= threshold
+            and identified  # an amount alone, from a payer nobody knows, is never enough
             and best.settlement.difference != "unexplained"
-            and rows[kept[0], _UNTRUSTED] == 0.0
+            and row[_UNTRUSTED] == 0.0
         )
         decision = DecisionKind.AUTO if automatic else DecisionKind.SUGGESTED
         return MatchResult(line_key=ctx.task.key, decision=decision, proposals=tuple(proposals))

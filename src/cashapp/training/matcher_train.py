@@ -15,14 +15,21 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
-import numpy.typing as npt
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.isotonic import IsotonicRegression
+from threadpoolctl import threadpool_limits
 
 from cashapp.domain.proposals import DecisionKind
 from cashapp.matcher.api import MatchPolicy
 from cashapp.matcher.features import CATEGORICAL, FEATURES
-from cashapp.matcher.model import ArtifactError, Scorer, line_scores, load_scorer, save_scorer
+from cashapp.matcher.model import (
+    ArtifactError,
+    Scorer,
+    grouped_line_scores,
+    load_scorer,
+    save_scorer,
+    scoring_threads,
+)
 from cashapp.matcher.scored import ScoredMatcher
 from cashapp.training.matcher_card import write_card
 from cashapp.training.matcher_dataset import (
@@ -77,24 +84,16 @@ def fit_scorer(table: CandidateTable, version: str, *, seed: int = 0) -> Scorer:
     calib_rows = held_out[table.line_of_row]
     categorical = [FEATURES.index(name) for name in CATEGORICAL]
     classifier = HistGradientBoostingClassifier(categorical_features=categorical, **HGB_PARAMS)
-    classifier.fit(table.rows[~calib_rows], table.labels[~calib_rows])
-    raw = classifier.predict_proba(table.rows[calib_rows])[:, 1]
-    scores = _grouped_line_scores(raw, table.line_of_row[calib_rows])
+    with threadpool_limits(scoring_threads()):
+        classifier.fit(table.rows[~calib_rows], table.labels[~calib_rows])
+        raw = classifier.predict_proba(table.rows[calib_rows])[:, 1]
+    owners = table.line_of_row[calib_rows]
+    offsets = [0, *(np.flatnonzero(np.diff(owners)) + 1).tolist(), len(owners)]
+    scores = grouped_line_scores(raw, offsets)
     calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     calibrator.fit(scores, table.labels[calib_rows])
     return Scorer(version=version, classifier=classifier, calibrator=calibrator,
                   features=FEATURES)
-
-
-def _grouped_line_scores(
-    raw: npt.NDArray[np.float64], owners: npt.NDArray[np.int64]
-) -> npt.NDArray[np.float64]:
-    out = np.empty_like(raw)
-    bounds = np.flatnonzero(np.diff(owners)) + 1
-    for part in np.split(np.arange(len(raw)), bounds):
-        if len(part):
-            out[part] = line_scores(raw[part])
-    return out
 
 
 def measure(scorer: Scorer, sets: Sequence[LabelledSet], policy: MatchPolicy) -> Measures:
