@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cashapp.domain.ledger import OpenItem
-from cashapp.domain.money import to_minor
+from cashapp.domain.money import minor_units
 from cashapp.matcher.api import LedgerView
 from cashapp.matcher.normalize import (
     compact_name,
@@ -72,7 +72,12 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
     """Index the open items (positive open amounts) and customers of ``ledger``."""
     items = [item for item in ledger.open_items if item.open_amount > 0]
     items.sort(key=lambda it: (it.customer_id, it.due_date, it.invoice_number))
-    open_minor = [to_minor(i.open_amount, i.currency) for i in items]
+    places: dict[str, int] = {}
+    open_minor = [
+        int(i.open_amount.scaleb(places.get(i.currency) or places.setdefault(
+            i.currency, minor_units(i.currency))))
+        for i in items
+    ]
     index = LedgerIndex(items=items, open_minor=open_minor)
     for position, item in enumerate(items):
         index.by_number[reference_key(item.invoice_number)].append(position)

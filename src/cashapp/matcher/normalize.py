@@ -42,6 +42,8 @@ def reference_key(text: str) -> str:
 
     ``"inv 2025/0042"`` -> ``"INV20250042"``; ``"RF18 5390 0754 7034"`` -> ``"RF18539007547034"``.
     """
+    if text.isascii():
+        return _NON_ALNUM.sub("", text.upper())
     return _NON_ALNUM.sub("", fold(text).upper())
 
 

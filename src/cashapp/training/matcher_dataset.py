@@ -8,13 +8,14 @@ candidate is labelled 1 when its allocation equals the right one row for row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 
 from cashapp.domain.proposals import ProposedAllocation
+from cashapp.extractors.nlp.api import find_references, learn_shapes
 from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
 from cashapp.matcher.index import build_index
 from cashapp.matcher.scored import featurize
@@ -45,6 +46,25 @@ class CandidateTable:
     labels: npt.NDArray[np.int8]
     line_of_row: npt.NDArray[np.int64]
     lines: int
+
+
+def with_extracted_references(
+    lines: Sequence[LineToMatch], ledger: LedgerView
+) -> list[LineToMatch]:
+    """The lines as the run hands them to the matcher: with what the text extractor finds
+    in their text, read with the numbering learned from the ledger (as
+    ``reconciliation.run.prepare_run`` does), so training sees what serving sees."""
+    items = ledger.open_items
+    shapes = learn_shapes([i.invoice_number for i in items],
+                          payment_references=[i.payment_reference for i in items
+                                              if i.payment_reference])
+    out = []
+    for task in lines:
+        line = task.line
+        text = " ".join(part for part in (line.remittance_text, line.additional_info) if part)
+        refs = find_references(text, shapes=shapes) if text else ()
+        out.append(replace(task, references=tuple(refs)))
+    return out
 
 
 def candidate_table(

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from cashapp.matcher.model import MODEL_DIR
-from cashapp.training.matcher_dataset import LabelledSet
+from cashapp.training.matcher_dataset import LabelledSet, with_extracted_references
 from cashapp.training.matcher_train import TrainingReport, train_matcher
 
-TRAIN_SEEDS = tuple(range(101, 111))
+TRAIN_SEEDS = tuple(range(101, 109))
 EVAL_SEED = 999
-SIZE = {"customers": 1500, "open_items": 15000, "lines": 6000}
+SIZE = {"customers": 1500, "open_items": 15000, "lines": 5000}
 
 
 def generated_set(seed: int, **size: int) -> LabelledSet:
@@ -25,7 +25,8 @@ def generated_set(seed: int, **size: int) -> LabelledSet:
     scenarios: Any = importlib.import_module("fixtures.scenarios")
     scenario = scenarios.generate(seed=seed, **(size or SIZE))
     right = {key: (t.allocations if t.is_payment else None) for key, t in scenario.truth.items()}
-    return LabelledSet(ledger=scenario.ledger, lines=scenario.lines, right=right)
+    lines = with_extracted_references(scenario.lines, scenario.ledger)
+    return LabelledSet(ledger=scenario.ledger, lines=lines, right=right)
 
 
 def train(
