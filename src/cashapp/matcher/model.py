@@ -62,6 +62,9 @@ class Scorer:
     classifier: Any
     calibrator: Any
     features: tuple[str, ...]
+    # A finite held-out set never proves certainty: n correct out of n in the top bin
+    # gives at most (n + 1) / (n + 2) (Laplace); calibrated values are clipped to it.
+    confidence_cap: float = 1.0
 
     def raw(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if len(rows) == 0:
@@ -72,7 +75,8 @@ class Scorer:
     def calibrate(self, scores: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if len(scores) == 0:
             return np.zeros(0)
-        return np.clip(np.asarray(self.calibrator.predict(scores), dtype=np.float64), 0.0, 1.0)
+        calibrated = np.asarray(self.calibrator.predict(scores), dtype=np.float64)
+        return np.clip(calibrated, 0.0, self.confidence_cap)
 
 
 def scoring_threads() -> int:
@@ -110,7 +114,8 @@ def save_scorer(scorer: Scorer, directory: Path, card: dict[str, Any]) -> Path:
     artifact = directory / f"matcher-{scorer.version}.skops"
     skops_io.dump({"classifier": scorer.classifier, "calibrator": scorer.calibrator}, artifact)
     manifest = {"version": scorer.version, "artifact": artifact.name,
-                "features": list(scorer.features), **card}
+                "features": list(scorer.features), "confidence_cap": scorer.confidence_cap,
+                **card}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return artifact
 
@@ -133,4 +138,4 @@ def load_scorer(directory: Path = MODEL_DIR) -> Scorer:
             calibrator, IsotonicRegression):
         raise ArtifactError(f"{artifact.name} holds unexpected estimators")
     return Scorer(version=manifest["version"], classifier=classifier, calibrator=calibrator,
-                  features=FEATURES)
+                  features=FEATURES, confidence_cap=float(manifest.get("confidence_cap", 1.0)))

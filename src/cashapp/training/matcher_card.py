@@ -27,6 +27,8 @@ def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
         f"- training data: {card['training_data']}",
         f"- training lines: {card['training_lines']}, candidates: {card['training_candidates']}",
         f"- parameters: `{json.dumps(card['hgb_params'], sort_keys=True)}`",
+        f"- confidence cap: {card.get('confidence_cap_laplace', 1.0)} (Laplace bound on the top "
+        "calibration bin: n right of n held-out candidates proves at most (n+1)/(n+2))",
         "",
         f"## Measured on the evaluation set (threshold {card['auto_precision_target']})",
         "",

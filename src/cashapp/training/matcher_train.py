@@ -92,8 +92,11 @@ def fit_scorer(table: CandidateTable, version: str, *, seed: int = 0) -> Scorer:
     scores = grouped_line_scores(raw, offsets)
     calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
     calibrator.fit(scores, table.labels[calib_rows])
+    calibrated = calibrator.predict(scores)
+    top = calibrated >= calibrated.max()
+    cap = (int(table.labels[calib_rows][top].sum()) + 1) / (int(top.sum()) + 2)
     return Scorer(version=version, classifier=classifier, calibrator=calibrator,
-                  features=FEATURES)
+                  features=FEATURES, confidence_cap=round(cap, 6))
 
 
 def measure(scorer: Scorer, sets: Sequence[LabelledSet], policy: MatchPolicy) -> Measures:
@@ -151,7 +154,7 @@ def train_matcher(
     card = {"trained": time.strftime("%Y-%m-%d", time.gmtime()), "training_data": training_data,
             "training_lines": table.lines, "training_candidates": len(table.labels),
             "evaluation": asdict(new), "auto_precision_target": policy.auto_precision,
-            "hgb_params": HGB_PARAMS}
+            "hgb_params": HGB_PARAMS, "confidence_cap_laplace": scorer.confidence_cap}
     for old in model_dir.glob("matcher-*.skops"):
         old.unlink()
     artifact = save_scorer(scorer, model_dir, card)
