@@ -17,6 +17,7 @@ from cashapp.domain.statements import BankLine
 from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
 from cashapp.matcher.model import load_scorer
 from cashapp.matcher.scored import ScoredMatcher
+from cashapp.matcher.thresholds import tightened_threshold
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +41,14 @@ def item(number: str, amount: str, customer: str = "C1", due: date = date(2025, 
 def run(matcher: ScoredMatcher, amount: str, text: str, *items: OpenItem,
         payer: str | None = "MUELLER MASCHINENBAU GMBH",
         account: str | None = "DE89370400440532013000", currency: str = "EUR",
-        remittances: tuple[Remittance, ...] = ()) -> MatchResult:
+        remittances: tuple[Remittance, ...] = (), policy: MatchPolicy | None = None
+        ) -> MatchResult:
     line = BankLine(bank_ref="B1", entry=0, amount=Decimal(amount), currency=currency,
                     booking_date=date(2025, 11, 3), counterparty_name=payer,
                     counterparty_account=account, remittance_text=text)
     task = LineToMatch(key="L1", line=line, remittances=remittances)
     [result] = matcher.match([task], LedgerView(open_items=items, customers=CUSTOMERS),
-                             MatchPolicy())
+                             policy or MatchPolicy())
     for proposal in result.proposals:
         assert proposal.evidence
         assert proposal.cash_total() == line.amount
@@ -66,6 +68,14 @@ def test_exact_reference_and_amount_is_automatic(matcher: ScoredMatcher) -> None
     assert result.decision is DecisionKind.AUTO
     assert rows(result) == [("invoice", "INV-2025-000001", "1000.00")]
     assert result.best is not None and result.best.confidence >= 0.999
+
+
+def test_a_tightened_customer_is_no_longer_automatic(matcher: ScoredMatcher) -> None:
+    policy = MatchPolicy(per_customer_threshold={"C1": tightened_threshold(0.999, 2)})
+    result = run(matcher, "1000.00", "INV-2025-000001", item("INV-2025-000001", "1000.00"),
+                 policy=policy)
+    assert result.decision is DecisionKind.SUGGESTED
+    assert result.best is not None and result.best.confidence < 0.99999
 
 
 def test_listed_invoices_are_allocated_together(matcher: ScoredMatcher) -> None:
