@@ -45,6 +45,33 @@ class Values:
                 bucket.append(child)
         return found
 
+    def flat(self, element: etree._Element | None, stop: frozenset[str]) -> Kids:
+        """The element's descendants by relative path (``RltdPties/Dbtr/Nm``): leaves, and
+        elements named in ``stop`` without their insides (for repeated groups)."""
+        found: Kids = {}
+        if element is not None:
+            self._walk(element, "", stop, found)
+        return found
+
+    def _walk(
+        self, element: etree._Element, prefix: str, stop: frozenset[str], found: Kids
+    ) -> None:
+        cut = self._cut
+        for child in element:
+            tag = child.tag
+            if tag.__class__ is not str:
+                continue
+            name = tag[cut:]
+            path = prefix + name
+            if name not in stop and len(child):
+                self._walk(child, path + "/", stop, found)
+                continue
+            bucket = found.get(path)
+            if bucket is None:
+                found[path] = [child]
+            else:
+                bucket.append(child)
+
     def error(self, message: str, element: etree._Element | None, path: str) -> StatementParseError:
         line = element.sourceline if element is not None else None
         return StatementParseError(message, file=self.source, line=line, element=path)
