@@ -76,7 +76,9 @@ def _statements(entries: int) -> Iterator[object]:
             for line in parts:
                 yield line if count == 1 else _with_total(line, total)
 
-    yield Statement(id="BENCH", account="DE44500105175407324931", currency="EUR", lines=list(lines()))
+    yield Statement(
+        id="BENCH", account="DE44500105175407324931", currency="EUR", lines=list(lines())
+    )
 
 
 def _with_total(line: object, total: Decimal) -> object:
@@ -147,14 +149,17 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "runs": [],
     }
-    print(f"{'entries':>8} {'mode':<18} {'MB':>6} {'s':>6} {'entries/s':>10} {'MB/s':>6} {'RSS MB':>7}")
+    print(
+        f"{'entries':>8} {'mode':<18} {'MB':>6} {'s':>6} {'entries/s':>10} {'MB/s':>6} "
+        f"{'RSS MB':>7}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for size in sizes:
             path = Path(tmp) / f"camt053_{size}.xml"
             generate(path, size)
             row: dict[str, object] = {"entries": size}
             for mode in ("ceiling", "reader", "reader_lines_only"):
-                figures = measure(mode, path)
+                figures = measure(mode, path, repeat=3 if size <= 20000 else 2)
                 row[mode] = figures
                 print(
                     f"{size:>8} {mode:<18} {figures['file_mb']:>6.1f} {figures['seconds']:>6.2f} "

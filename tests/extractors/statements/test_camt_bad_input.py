@@ -22,7 +22,8 @@ VALID = b"""<?xml version="1.0" encoding="UTF-8"?>
 <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id><Ccy>EUR</Ccy></Acct>
 <Ntry><Amt Ccy="EUR">12.50</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>
 <BookgDt><Dt>2025-11-05</Dt></BookgDt><AcctSvcrRef>BANK-1</AcctSvcrRef>
-<NtryDtls><TxDtls><RmtInf><Ustrd>INVOICE 42 M\xc3\xbcller</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
+<NtryDtls><TxDtls><RmtInf><Ustrd>INVOICE 42 M\xc3\xbcller</Ustrd></RmtInf></TxDtls>
+</NtryDtls></Ntry>
 </Stmt></BkToCstmrStmt></Document>
 """
 BODY = VALID.split(b"\n", 1)[1]
@@ -209,7 +210,8 @@ def test_garbled_values_name_the_element(old: bytes, new: bytes, match: str, ele
 def test_a_garbled_batch_detail_names_its_path() -> None:
     batch = VALID.replace(
         b"<NtryDtls><TxDtls>",
-        b'<NtryDtls><TxDtls><Amt Ccy="EUR">10.00</Amt></TxDtls><TxDtls><Amt Ccy="EUR">2,50</Amt></TxDtls><TxDtls>',
+        b'<NtryDtls><TxDtls><Amt Ccy="EUR">10.00</Amt></TxDtls>'
+        b'<TxDtls><Amt Ccy="EUR">2,50</Amt></TxDtls><TxDtls>',
     )
     error = _refused(batch, "garbled amount '2,50'")
     assert error.element == "Stmt[1]/Ntry[1]/NtryDtls/TxDtls[2]/Amt"

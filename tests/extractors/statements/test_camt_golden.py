@@ -1,5 +1,6 @@
 """Golden files: each ``fixtures/statements/camt/case.xml`` reads to ``case.expected.json``
-(the inspect JSON). ``CASHAPP_REGENERATE_GOLDEN=1`` rewrites the expected files (review the diff)."""
+(the inspect JSON). ``CASHAPP_REGENERATE_GOLDEN=1`` rewrites the expected files (review the
+diff)."""
 
 from __future__ import annotations
 

@@ -118,15 +118,15 @@ class EntryReader:
                 details.append((tx, f"{prefix}/TxDtls[{d + 1}]"))
 
         extra_entry: dict[str, str] = {}
-        for key, value in (
+        for key, fact in (
             ("entry_reference", first_text(kids, "NtryRef")),
             ("entry_bank_ref", entry_ref),
             ("payment_information_id", first_text(batch, "PmtInfId")),
             ("batch_transactions", first_text(batch, "NbOfTxs")),
             ("bank_transaction_code_proprietary", entry_code[1]),
         ):
-            if value:
-                extra_entry[key] = value
+            if fact:
+                extra_entry[key] = fact
         entry = _Entry(
             kids, index, booking, valued, status, reversal, entry_code, entry_info, extra_entry
         )

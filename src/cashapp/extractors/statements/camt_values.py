@@ -47,30 +47,35 @@ class Values:
 
     def flat(self, element: etree._Element | None, stop: frozenset[str]) -> Kids:
         """The element's descendants by relative path (``RltdPties/Dbtr/Nm``): leaves, and
-        elements named in ``stop`` without their insides (for repeated groups)."""
-        found: Kids = {}
-        if element is not None:
-            self._walk(element, "", stop, found)
-        return found
+        elements named in ``stop`` without their insides (for repeated groups).
 
-    def _walk(
-        self, element: etree._Element, prefix: str, stop: frozenset[str], found: Kids
-    ) -> None:
+        One pass over ``iterdescendants()`` (C iteration) with each element's path prefix
+        looked up from its parent's: cheaper than recursing in Python.
+        """
+        found: Kids = {}
+        if element is None:
+            return found
         cut = self._cut
-        for child in element:
+        prefixes: dict[etree._Element, str] = {element: ""}
+        prefix_of = prefixes.get
+        for child in element.iterdescendants():
+            prefix = prefix_of(child.getparent())  # type: ignore[arg-type]
+            if prefix is None:  # inside a stop element
+                continue
             tag = child.tag
             if tag.__class__ is not str:
                 continue
             name = tag[cut:]
             path = prefix + name
-            if name not in stop and len(child):
-                self._walk(child, path + "/", stop, found)
+            if len(child) and name not in stop:
+                prefixes[child] = path + "/"
                 continue
             bucket = found.get(path)
             if bucket is None:
                 found[path] = [child]
             else:
                 bucket.append(child)
+        return found
 
     def error(self, message: str, element: etree._Element | None, path: str) -> StatementParseError:
         line = element.sourceline if element is not None else None
