@@ -24,7 +24,14 @@ from lxml import etree
 
 from cashapp.domain.statements import BankLine, LineStatus
 from cashapp.extractors.statements.camt_remittance import EMPTY, read_remittance
-from cashapp.extractors.statements.camt_values import Kids, Values, first, first_text, text_of
+from cashapp.extractors.statements.camt_values import (
+    Flat,
+    Kids,
+    Values,
+    first,
+    first_text,
+    text_of,
+)
 
 PLACEHOLDERS = frozenset({"NOTPROVIDED", "NOT PROVIDED", "NONREF", "NONE", "N/A"})
 _REFERENCE_EXTRAS = (
@@ -53,7 +60,7 @@ class EntryResult:
 class _Entry:
     """What every line of one entry shares."""
 
-    kids: Kids
+    kids: Flat
     index: int
     booking: date | None
     valued: date | None
@@ -96,13 +103,13 @@ class EntryReader:
         magnitude, currency = v.amount(amount_node, f"{path}/Amt")
         credit = v.credit(first(kids, "CdtDbtInd"), f"{path}/CdtDbtInd", default=None)
         signed = magnitude if credit else -magnitude
-        reversal = (first_text(kids, "RvslInd") or "").lower() in ("true", "1")
+        reversal = (kids.texts.get("RvslInd") or "").lower() in ("true", "1")
         status = self._status(first(kids, "Sts"))
         booking = self._date(kids, "BookgDt", path)
         valued = self._date(kids, "ValDt", path)
-        entry_ref = _ref(first_text(kids, "AcctSvcrRef"))
+        entry_ref = _ref(kids.texts.get("AcctSvcrRef"))
         entry_code = _code(kids, "BkTxCd/")
-        entry_info = first_text(kids, "AddtlNtryInf")
+        entry_info = kids.texts.get("AddtlNtryInf")
 
         details: list[tuple[etree._Element, str]] = []
         batch: Kids = {}
@@ -119,7 +126,7 @@ class EntryReader:
 
         extra_entry: dict[str, str] = {}
         for key, fact in (
-            ("entry_reference", first_text(kids, "NtryRef")),
+            ("entry_reference", kids.texts.get("NtryRef")),
             ("entry_bank_ref", entry_ref),
             ("payment_information_id", first_text(batch, "PmtInfId")),
             ("batch_transactions", first_text(batch, "NbOfTxs")),
@@ -149,7 +156,7 @@ class EntryReader:
                     f"entry {index + 1}: transaction detail {d + 1} has no amount; "
                     "the batch is kept as one line"
                 )
-                line = self._line(entry, {}, path, credit, signed, currency, entry_ref)
+                line = self._line(entry, Flat(), path, credit, signed, currency, entry_ref)
                 return EntryResult([line], warnings)
             value, value_currency = found
             detail_credit = v.credit(
@@ -178,7 +185,7 @@ class EntryReader:
             )
         return EntryResult(lines, warnings)
 
-    def _date(self, kids: Kids, name: str, path: str) -> date | None:
+    def _date(self, kids: Flat, name: str, path: str) -> date | None:
         """``BookgDt`` / ``ValDt``: ``Dt`` or ``DtTm`` inside, or a bare date."""
         node = first(kids, f"{name}/Dt")
         if node is None:
@@ -196,7 +203,7 @@ class EntryReader:
             code = first_text(inner, "Cd") or first_text(inner, "Prtry")
         return _STATUS.get((code or "").upper(), LineStatus.INFO)
 
-    def _detail_amount(self, tx: Kids, currency: str, path: str) -> tuple[Decimal, str] | None:
+    def _detail_amount(self, tx: Flat, currency: str, path: str) -> tuple[Decimal, str] | None:
         v = self.values
         read = [
             v.amount(node, f"{path}/{where}")
@@ -209,16 +216,15 @@ class EntryReader:
         return read[0] if read else None
 
     def _side(
-        self, tx: Kids, names: tuple[str, str, str, str]
+        self, tx: Flat, names: tuple[str, str, str, str]
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """(name, account, ultimate party, BIC) of the debtor or the creditor side."""
         party, account, ultimate, agent = names
         return (
             _party(tx, party),
-            first_text(tx, f"{account}/IBAN") or first_text(tx, f"{account}/Othr/Id"),
+            tx.texts.get(f"{account}/IBAN") or tx.texts.get(f"{account}/Othr/Id"),
             _party(tx, ultimate),
-            first_text(tx, f"{agent}/FinInstnId/BICFI")
-            or first_text(tx, f"{agent}/FinInstnId/BIC"),
+            tx.texts.get(f"{agent}/FinInstnId/BICFI") or tx.texts.get(f"{agent}/FinInstnId/BIC"),
         )
 
     def _charges(self, elements: list[etree._Element], path: str) -> tuple[Decimal, str] | None:
@@ -257,7 +263,7 @@ class EntryReader:
     def _line(
         self,
         entry: _Entry,
-        tx: Kids,
+        tx: Flat,
         tx_path: str,
         credit: bool,
         amount: Decimal,
@@ -275,8 +281,8 @@ class EntryReader:
             other = self._side(tx, theirs)
             if other[1] is None or other[1] != self.own_account:
                 name, account, ultimate, bic = other
-        end_to_end = _ref(first_text(tx, "Refs/EndToEndId"))
-        bank_ref = _ref(first_text(tx, "Refs/AcctSvcrRef")) or fallback_ref or end_to_end
+        end_to_end = _ref(tx.texts.get("Refs/EndToEndId"))
+        bank_ref = _ref(tx.texts.get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
         remittance = EMPTY
         if "RmtInf/Ustrd" in tx or "RmtInf/Strd" in tx:
             remittance = read_remittance(
@@ -316,10 +322,10 @@ class EntryReader:
         if code[1]:
             extra["bank_transaction_code_proprietary"] = code[1]
         for element_name, key in _REFERENCE_EXTRAS:
-            value = first_text(tx, element_name)
+            value = tx.texts.get(element_name)
             if value:
                 extra[key] = value
-        return_reason = first_text(tx, "RtrInf/Rsn/Cd") or first_text(tx, "RtrInf/Rsn/Prtry")
+        return_reason = tx.texts.get("RtrInf/Rsn/Cd") or tx.texts.get("RtrInf/Rsn/Prtry")
         if return_reason:
             extra["return_reason"] = return_reason
         if batch:
@@ -338,7 +344,7 @@ class EntryReader:
             counterparty_bic=bic,
             ultimate_party=ultimate,
             end_to_end_id=end_to_end,
-            mandate_id=first_text(tx, "Refs/MndtId"),
+            mandate_id=tx.texts.get("Refs/MndtId"),
             remittance_text=remittance.text,
             structured_references=remittance.references,
             referred_documents=remittance.documents,
@@ -347,26 +353,27 @@ class EntryReader:
             instructed_currency=instructed_currency,
             charges=charges[0] if charges else None,
             entry_amount=entry_amount,
-            additional_info=first_text(tx, "AddtlTxInf") or entry.info,
+            additional_info=tx.texts.get("AddtlTxInf") or entry.info,
             extra=extra,
         )
 
 
-def _party(kids: Kids, prefix: str) -> str | None:
+def _party(kids: Flat, prefix: str) -> str | None:
     """A party's name: ``Nm`` (v02-v07) or ``Pty/Nm`` / ``Agt/FinInstnId/Nm`` (v08+)."""
+    texts = kids.texts
     return (
-        first_text(kids, f"{prefix}/Nm")
-        or first_text(kids, f"{prefix}/Pty/Nm")
-        or first_text(kids, f"{prefix}/Agt/FinInstnId/Nm")
+        texts.get(f"{prefix}/Nm")
+        or texts.get(f"{prefix}/Pty/Nm")
+        or texts.get(f"{prefix}/Agt/FinInstnId/Nm")
     )
 
 
-def _code(kids: Kids, prefix: str) -> tuple[str | None, str | None]:
+def _code(kids: Flat, prefix: str) -> tuple[str | None, str | None]:
     """``BkTxCd``: (``Domn/Cd/Fmly/Cd/SubFmlyCd`` as ``A/B/C``, ``Prtry/Cd``)."""
     parts = [
-        first_text(kids, f"{prefix}Domn/Cd"),
-        first_text(kids, f"{prefix}Domn/Fmly/Cd"),
-        first_text(kids, f"{prefix}Domn/Fmly/SubFmlyCd"),
+        kids.texts.get(f"{prefix}Domn/Cd"),
+        kids.texts.get(f"{prefix}Domn/Fmly/Cd"),
+        kids.texts.get(f"{prefix}Domn/Fmly/SubFmlyCd"),
     ]
     iso = "/".join(p for p in parts if p) or None
-    return iso, first_text(kids, f"{prefix}Prtry/Cd")
+    return iso, kids.texts.get(f"{prefix}Prtry/Cd")

@@ -18,6 +18,17 @@ from cashapp.domain.money import AmountError, parse_amount
 Kids = dict[str, list[etree._Element]]
 
 
+class Flat(dict[str, list[etree._Element]]):
+    """``Values.flat``: elements by relative path, and ``texts``: the stripped text of the
+    first element at each leaf path (what most lookups want, without a call each)."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, str] = {}
+
+
 class Values:
     """Leaf readers bound to one file (for error messages) and one namespace."""
 
@@ -45,16 +56,17 @@ class Values:
                 bucket.append(child)
         return found
 
-    def flat(self, element: etree._Element | None, stop: frozenset[str]) -> Kids:
+    def flat(self, element: etree._Element | None, stop: frozenset[str]) -> Flat:
         """The element's descendants by relative path (``RltdPties/Dbtr/Nm``): leaves, and
         elements named in ``stop`` without their insides (for repeated groups).
 
         One pass over ``iterdescendants()`` (C iteration) with each element's path prefix
         looked up from its parent's: cheaper than recursing in Python.
         """
-        found: Kids = {}
+        found = Flat()
         if element is None:
             return found
+        texts = found.texts
         cut = self._cut
         prefixes: dict[etree._Element, str] = {element: ""}
         prefix_of = prefixes.get
@@ -73,6 +85,9 @@ class Values:
             bucket = found.get(path)
             if bucket is None:
                 found[path] = [child]
+                text = child.text
+                if text and (text := text.strip()):
+                    texts[path] = text
             else:
                 bucket.append(child)
         return found
