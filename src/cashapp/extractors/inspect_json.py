@@ -47,7 +47,7 @@ def line_json(line: BankLine) -> dict[str, Any]:
 
 
 def statement_json(statement: Statement) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "id": statement.id,
         "account": statement.account,
         "currency": statement.currency,
@@ -55,11 +55,21 @@ def statement_json(statement: Statement) -> dict[str, Any]:
         "closing_balance": _plain(statement.closing_balance),
         "opening_date": _plain(statement.opening_date),
         "closing_date": _plain(statement.closing_date),
+        "available_balance": _plain(statement.available_balance),
         "sequence": statement.sequence,
+        "information": statement.information,
         "balanced": statement.balanced,
         "warnings": list(statement.warnings),
         "lines": [line_json(line) for line in statement.lines],
     }
+    # printed only when a format sets them, so statements that never do keep their shape
+    if statement.available_balance is not None:
+        data["available_balance"] = _plain(statement.available_balance)
+    if statement.information:
+        data["information"] = statement.information
+    if statement.extra:
+        data["extra"] = _plain(dict(statement.extra))
+    return data
 
 
 def statement_file_json(parsed: StatementFile) -> dict[str, Any]:
