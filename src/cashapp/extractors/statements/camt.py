@@ -31,6 +31,7 @@ name = "camt"
 _MARKERS = (b"BkToCstmrStmt", b"BkToCstmrAcctRpt", b"BkToCstmrDbtCdtNtfctn")
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD", "ITBD")
+_AVAILABLE = ("CLAV", "ITAV")
 
 
 def identify(head: bytes) -> bool:
@@ -128,6 +129,7 @@ class _Reader:
             )
         opening = next((balances[c] for c in _OPENING if c in balances), None)
         closing = next((balances[c] for c in _CLOSING if c in balances), None)
+        available = next((balances[c] for c in _AVAILABLE if c in balances), None)
         currency: str | None = first_text(account_kids, "Ccy")
         if currency is None and balances:
             currency = next(iter(balances.values()))[1]
@@ -138,11 +140,17 @@ class _Reader:
             "currency": currency,
             "opening": opening,
             "closing": closing,
+            "available": available[0] if available else None,
             "sequence": first_text(kids, "ElctrncSeqNb") or first_text(kids, "LglSeqNb"),
             "from": v.date_of(_either(period, "FrDtTm", "FrDt"), f"{path}/FrToDt"),
             "to": v.date_of(_either(period, "ToDtTm", "ToDt"), f"{path}/FrToDt"),
             "created": first_text(kids, "CreDtTm"),
         }
+
+    def _information(self, element: etree._Element) -> str:
+        """``AddtlStmtInf`` (after the entries, so read when the statement ends)."""
+        nodes = self.values.kids(element).get("AddtlStmtInf", [])
+        return " ".join(text for node in nodes if (text := (node.text or "").strip()))
 
     def _finish(self, statement: _Open) -> Statement:
         header = statement.header
@@ -161,6 +169,8 @@ class _Reader:
             closing_date=(closing[2] if closing else None) or header["to"],  # type: ignore[index,arg-type]
             sequence=header["sequence"],  # type: ignore[arg-type]
             warnings=tuple(statement.warnings),
+            available_balance=header["available"],  # type: ignore[arg-type]
+            information=self._information(statement.element),
         )
         if result.balanced is False:
             moved = sum(
