@@ -13,6 +13,7 @@ warning; nothing is corrected.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
@@ -30,6 +31,7 @@ from cashapp.extractors.statements.camt_values import Values, first, first_text
 
 name = "camt"
 
+_CAMT_NAMESPACE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.")
 _MARKERS = (b"BkToCstmrStmt", b"BkToCstmrAcctRpt", b"BkToCstmrDbtCdtNtfctn")
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD", "ITBD")
@@ -41,8 +43,8 @@ def identify(head: bytes) -> bool:
     text = camt_xml._ascii_view(head)
     if b"<" not in text[:1024]:
         return False
-    if b"urn:iso:std:iso:20022:tech:xsd:camt.05" in text:
-        return True
+    if b"urn:iso:std:iso:20022:tech:xsd:" in text:  # another ISO 20022 message is not ours
+        return _CAMT_NAMESPACE.search(text) is not None
     return b"Document" in text and any(marker in text for marker in _MARKERS)
 
 

@@ -101,7 +101,7 @@ class EntryReader:
         if amount_node is None:
             raise v.error("entry without Amt", ntry, path)
         magnitude, currency = v.amount(amount_node, f"{path}/Amt")
-        credit = v.credit(first(kids, "CdtDbtInd"), f"{path}/CdtDbtInd", default=None)
+        credit = v.credit(first(kids, "CdtDbtInd"), f"{path}/CdtDbtInd", default=None, parent=ntry)
         signed = magnitude if credit else -magnitude
         reversal = (kids.texts.get("RvslInd") or "").lower() in ("true", "1")
         status = self._status(first(kids, "Sts"))

@@ -114,11 +114,19 @@ class Values:
             )
         return value, currency.strip()
 
-    def credit(self, element: etree._Element | None, path: str, *, default: bool | None) -> bool:
-        """``CdtDbtInd``: True for CRDT, False for DBIT; required unless a default is given."""
+    def credit(
+        self,
+        element: etree._Element | None,
+        path: str,
+        *,
+        default: bool | None,
+        parent: etree._Element | None = None,
+    ) -> bool:
+        """``CdtDbtInd``: True for CRDT, False for DBIT; required unless a default is given
+        (a missing one is reported at its ``parent``'s line)."""
         if element is None:
             if default is None:
-                raise self.error("missing CdtDbtInd", None, path)
+                raise self.error("missing CdtDbtInd", parent, path)
             return default
         text = (element.text or "").strip()
         if text == "CRDT":
