@@ -61,6 +61,7 @@ _TRANSACTION_END = re.compile(
 _DTSTART = re.compile(r"<DTSTART>\s*(\d{8})")
 _DTEND = re.compile(r"<DTEND>\s*(\d{8})")
 _LEAF = re.compile(r"<([A-Z0-9.]+)>([^<]*)")
+Block = tuple[str, int, dict[str, str]]  # (STMTTRN | INVTRAN, offset, leaf values)
 _CHARSETS = {"1252": "cp1252", "ISO-8859-1": "latin-1", "8859-1": "latin-1", "UTF-8": "utf-8"}
 
 
@@ -162,14 +163,15 @@ class _Reader:
             extra=extra,
         )
 
-    def transaction_blocks(self, start: int, end: int) -> list[tuple[str, int, dict[str, str]]]:
+    def transaction_blocks(self, start: int, end: int) -> list[Block]:
         """``(STMTTRN | INVTRAN, offset, leaf values)`` of each transaction in the statement."""
         text = self.text
-        blocks: list[tuple[str, int, dict[str, str]]] = []
+        blocks: list[Block] = []
         position = start
         while True:
             match = _TRANSACTION.search(text, position, end)
             if match is None:
+                self.check_closed(blocks, start, end)
                 return blocks
             stop = _TRANSACTION_END.search(text, match.end(), end)
             block_end = stop.start() if stop else end
@@ -185,6 +187,14 @@ class _Reader:
             if len(blocks) > MAX_TRANSACTIONS:
                 self.fail(match.start(), f"more than {MAX_TRANSACTIONS} transactions")
             position = max(block_end, match.end())
+
+    def check_closed(self, blocks: list[Block], start: int, end: int) -> None:
+        """When the bank closes ``STMTTRN`` aggregates, every one must be closed: a lost or
+        doubled tag would otherwise merge two transactions or drop one silently."""
+        opened = sum(1 for kind, _, _ in blocks if kind == "STMTTRN")
+        closed = self.text.count("</STMTTRN>", start, end)
+        if closed and closed != opened:
+            self.fail(start, f"{opened} <STMTTRN> but {closed} </STMTTRN>: the file is damaged")
 
     def balance(
         self, outside: list[str], tag: str, currency: str, offset: int, warnings: list[str]
@@ -302,7 +312,7 @@ def _declared_encoding(data: bytes) -> str | None:
 
 
 def _outside(
-    text: str, start: int, end: int, blocks: list[tuple[str, int, dict[str, str]]]
+    text: str, start: int, end: int, blocks: list[Block]
 ) -> list[str]:
     """The statement's text outside its transaction list (account, currency, balances)."""
     for tag in ("BANKTRANLIST", "INVTRANLIST"):
