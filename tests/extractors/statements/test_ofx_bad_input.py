@@ -97,9 +97,10 @@ def test_minus_zero_is_zero() -> None:
         ("<OFX>", '<!ENTITY x SYSTEM "file:///etc/passwd"><OFX>', "DOCTYPE/ENTITY"),
         ("VERSION:102", "VERSION:300", "not an OFX 1.x version"),
         ("</OFX>\n", "", "truncated"),
-        ("</STMTRS>", "", "never closed"),
+        ("</STMTRS>", "", "damaged"),
         ("<ACCTID>42\n", "", "without an account"),
         ("</STMTTRN>", "</STMTTRN></STMTTRN>", "damaged"),
+        ("<STMTRS>\n", "", "damaged"),
         ("<BALAMT>120.00", "<BALAMT>12O.00", "LEDGERBAL"),
     ],
 )

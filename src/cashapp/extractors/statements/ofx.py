@@ -99,6 +99,10 @@ class _Reader:
         if not _END.search(text):
             self.fail(len(text), "no closing </OFX>: the file is truncated")
         starts = list(_STATEMENT.finditer(text))
+        for kind in ("STMTRS", "CCSTMTRS", "INVSTMTRS"):
+            opened = sum(1 for start in starts if start.group(1) == kind)
+            if text.count(f"</{kind}>") != opened:
+                self.fail(0, f"{opened} <{kind}> but {text.count(f'</{kind}>')} </{kind}>: damaged")
         statements = []
         for i, start in enumerate(starts):
             kind = start.group(1)
