@@ -92,10 +92,10 @@ class Statement:
     closing_balance: Decimal | None = None
     opening_date: date | None = None
     closing_date: date | None = None
-    sequence: str | None = None
+    sequence: str | None = None  # the statement or page number as the bank wrote it
     warnings: tuple[str, ...] = ()
     available_balance: Decimal | None = None  # closing available balance (MT940 :64:, OFX AVAILBAL)
-    information: str = ""  # statement-level free text (MT940 :86: outside a line)
+    information: str = ""  # statement-level free text (MT940 :86: outside a line, camt AddtlStmtInf)
     extra: Mapping[str, str] = field(default_factory=dict)  # format-specific facts, for inspect
 
     @property
