@@ -34,8 +34,9 @@ PER_STATEMENT = 500
 
 def generate(size: int) -> Path:
     """A file of ``size`` transactions (cached in benchmarks/out)."""
-    from cashapp.domain.statements import BankLine, Statement
     from fixtures.render import mt940 as render
+
+    from cashapp.domain.statements import BankLine, Statement
 
     path = OUT / f"mt940_{size}.sta"
     if path.exists():

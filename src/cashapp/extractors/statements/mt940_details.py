@@ -4,7 +4,8 @@
 
 - German (DK/ZKA "Strukturierter Verwendungszweck") and Polish: a 3-digit business
   transaction code (GVC) then subfields ``?00`` posting text, ``?10`` primanota,
-  ``?20..?29`` and ``?60..?63`` purpose, ``?30`` BIC or bank code, ``?31`` account,
+  ``?20..?29`` and ``?60..?63`` purpose, ``?30`` BIC or bank code (BLZ: the account is
+  then ``BLZ/account``), ``?31`` account,
   ``?32``/``?33`` name, ``?34`` SEPA return reason, ``?38`` IBAN (Polish). The subfield mark is
   ``?`` (DK), ``>``, ``^``, ``<`` or ``~`` (Polish banks). The purpose carries SEPA keys
   ``EREF+ KREF+ MREF+ CRED+ DEBT+ SVWZ+ ABWA+ ABWE+ ...``; text split across subfields
@@ -151,10 +152,14 @@ def _subfield_details(text: str, mark: str) -> dict[str, Any]:
     if name:
         facts["counterparty_name"] = _clean(_rejoin(name)) or None
     account = found.get("iban") or found.get("account")
+    bank = found.get("bic", "")
+    if bank.isdigit():  # a German bank code (BLZ), not a BIC: "BLZ/account" as in :25:
+        account = f"{bank}/{account}" if account and not account[:2].isalpha() else account
+        account = account or bank
+    elif bank:
+        facts["counterparty_bic"] = bank
     if account:
         facts["counterparty_account"] = account
-    if found.get("bic"):
-        facts["counterparty_bic"] = found["bic"]
     for key in ("posting_text", "primanota", "return_reason"):
         if key in found:
             extra[key] = found[key]
