@@ -2,34 +2,28 @@
 
 Generates statements of 500 lines each (German ``?xx`` details with SEPA keys, the most
 common real layout) with ``fixtures.render.mt940``, at 10k, 50k and 100k transactions.
-Every parse runs in a fresh subprocess so its peak RSS is its own. ``mt-940`` is run as
-users call it (``mt940.parse``) and, for like-for-like work, with its German details
-processor. CPU time (``time.process_time``) is reported: the machine is shared.
+Every parse runs in a fresh subprocess (``parse_runs``) so its peak RSS is its own.
+``mt-940`` is run as users call it (``mt940.parse``) and, for like-for-like work, with its
+German details processor (cashapp always splits ``:86:`` into its parts).
 
-Command: ``python -m benchmarks bench_mt940`` (add ``--quick`` for 10k only).
+Command: ``python -m benchmarks bench_mt940`` (``--quick``: 10k only). Writes
+``benchmarks/out/mt940.json`` and ``benchmarks/mt940.md``.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import platform
-import subprocess
 import sys
 import time
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-OUT = HERE / "out"
+from benchmarks.parse_runs import OUT, machine, measure, peak_mb, report_row, write_report
+
 SIZES = (10_000, 50_000, 100_000)
-# the subprocesses find cashapp (src layout) and fixtures/ without an installed package
-WORKER_ENV = {
-    **os.environ,
-    "PYTHONPATH": os.pathsep.join([str(HERE.parent / "src"), str(HERE.parent)]),
-}
 PER_STATEMENT = 500
+PARSERS = ("cashapp", "mt-940", "mt-940+details")
 
 
 def generate(size: int) -> Path:
@@ -72,15 +66,12 @@ def generate(size: int) -> Path:
                 sequence=f"{s + 1}/1",
             )
         )
-    OUT.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     path.write_bytes(render.render(statements).encode("ascii"))
     return path
 
 
 def _worker(parser: str, path: str) -> None:
-    """Runs in a subprocess: parse once, print CPU seconds, transactions and peak RSS."""
-    import resource
-
     data = Path(path).read_bytes()
     started = time.process_time()
     if parser == "cashapp":
@@ -92,58 +83,40 @@ def _worker(parser: str, path: str) -> None:
 
         processors = None
         if parser == "mt-940+details":
-            processors = {"post_transaction_details": [package.processors.transaction_details_post_processor]}
-        parsed = package.parse(data.decode("ascii"), processors=processors)
-        count = sum(len(statement) for statement in [parsed])
+            details = package.processors.transaction_details_post_processor
+            processors = {"post_transaction_details": [details]}
+        count = len(package.parse(data.decode("ascii"), processors=processors))
     seconds = time.process_time() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "count": count, "peak_mb": peak}))
-
-
-def measure(parser: str, path: Path, repeat: int = 2) -> dict[str, float]:
-    best: dict[str, float] | None = None
-    for _ in range(repeat):
-        out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_mt940", "--worker", parser, str(path)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=HERE.parent,
-            env=WORKER_ENV,
-        ).stdout
-        result = json.loads(out.strip().splitlines()[-1])
-        if best is None or result["seconds"] < best["seconds"]:
-            best = result
-    assert best is not None
-    size_mb = path.stat().st_size / 1e6
-    return {
-        **best,
-        "tx_per_s": best["count"] / best["seconds"],
-        "mb_per_s": size_mb / best["seconds"],
-        "file_mb": size_mb,
-    }
+    print(json.dumps({"seconds": seconds, "count": count, "peak_mb": peak_mb()}))
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     sizes = SIZES[:1] if "--quick" in args else SIZES
-    rows = []
+    results: dict[tuple[str, int], dict[str, float]] = {}
+    table = []
     for size in sizes:
         path = generate(size)
-        for parser in ("cashapp", "mt-940", "mt-940+details"):
-            if parser != "cashapp" and size != sizes[-1] and size != sizes[0]:
+        for parser in PARSERS:
+            if parser != "cashapp" and size not in (sizes[0], sizes[-1]):
                 continue
-            result = measure(parser, path)
-            rows.append({"parser": parser, "transactions": size, **result})
-            print(
-                f"{parser:15s} {size:>7d} tx  {result['tx_per_s']:>9.0f} tx/s  "
-                f"{result['mb_per_s']:6.1f} MB/s  peak {result['peak_mb']:6.0f} MB  "
-                f"({result['file_mb']:.1f} MB file)",
-                flush=True,
-            )
-    machine = f"{platform.processor() or platform.machine()}, Python {platform.python_version()}"
-    OUT.mkdir(exist_ok=True)
-    (OUT / "mt940.json").write_text(json.dumps({"machine": machine, "rows": rows}, indent=2))
+            results[(parser, size)] = measure("bench_mt940", parser, path)
+            table.append(report_row(parser, size, results[(parser, size)]))
+            print(table[-1], flush=True)
+    ratios = []
+    for size in sorted({size for parser, size in results if parser != "cashapp"}):
+        ours = results[("cashapp", size)]["tx_per_s"]
+        plain = results[("mt-940", size)]["tx_per_s"]
+        details = results[("mt-940+details", size)]["tx_per_s"]
+        ratios.append(
+            f"- {size:,} transactions: cashapp is {ours / plain:.1f}x `mt-940` "
+            f"and {ours / details:.1f}x `mt-940` with its details processor"
+        )
+    rows = [{"parser": p, "transactions": n, **r} for (p, n), r in results.items()]
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "mt940.json").write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+    print("\n".join(ratios))
+    write_report("mt940", table, ratios)
 
 
 if __name__ == "__main__":
