@@ -265,6 +265,11 @@ class _Reader:
         for key in ("TRNTYPE", "CHECKNUM", "REFNUM", "DTUSER", "SIC", "PAYEEID", "SRVRTID"):
             if get(key, "").strip():
                 extra[key.lower()] = text_value(values[key])
+        if "ORIGCURRENCY" in values and get("CURSYM", "").strip():
+            # amounts stay in the statement currency; the original one is information
+            extra["original_currency"] = text_value(values["CURSYM"])
+            if get("CURRATE", "").strip():
+                extra["currency_rate"] = text_value(values["CURRATE"])
         fitid = text_value(get("FITID", ""))
         if fitid:
             extra["fitid"] = fitid
