@@ -19,7 +19,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from benchmarks.parse_runs import OUT, machine, measure, peak_mb, report_row, write_report
+from benchmarks.parse_runs import (
+    OUT,
+    generate_apart,
+    machine,
+    measure,
+    peak_mb,
+    report_row,
+    write_report,
+)
 
 SIZES = (10_000, 50_000, 100_000)
 PER_STATEMENT = 500
@@ -96,7 +104,7 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[tuple[str, int], dict[str, float]] = {}
     table = []
     for size in sizes:
-        path = generate(size)
+        path = generate_apart("bench_mt940", size)
         for parser in PARSERS:
             if parser != "cashapp" and size not in (sizes[0], sizes[-1]):
                 continue
@@ -122,5 +130,7 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         _worker(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--generate":
+        print(generate(int(sys.argv[2])))
     else:
         main()

@@ -21,7 +21,15 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from benchmarks.parse_runs import OUT, machine, measure, peak_mb, report_row, write_report
+from benchmarks.parse_runs import (
+    OUT,
+    generate_apart,
+    machine,
+    measure,
+    peak_mb,
+    report_row,
+    write_report,
+)
 
 SIZES = (10_000, 50_000, 100_000)
 OFXPARSE_SIZES = (1_000, 2_000, 5_000, 10_000)
@@ -102,11 +110,11 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[tuple[str, int], dict[str, float]] = {}
     table = []
     for size in sizes:
-        results[("cashapp", size)] = measure("bench_ofx", "cashapp", generate(size))
+        results[("cashapp", size)] = measure("bench_ofx", "cashapp", generate_apart("bench_ofx", size))
         table.append(report_row("cashapp", size, results[("cashapp", size)]))
         print(table[-1], flush=True)
     for size in OFXPARSE_SIZES:
-        results[("ofxparse", size)] = measure("bench_ofx", "ofxparse", generate(size), repeat=1)
+        results[("ofxparse", size)] = measure("bench_ofx", "ofxparse", generate_apart("bench_ofx", size), repeat=1)
         table.append(report_row("ofxparse", size, results[("ofxparse", size)]))
         print(table[-1], flush=True)
     a, b = quadratic_fit([(n, results[("ofxparse", n)]["seconds"]) for n in OFXPARSE_SIZES])
@@ -133,5 +141,7 @@ def main(argv: list[str] | None = None) -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         _worker(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--generate":
+        print(generate(int(sys.argv[2])))
     else:
         main()

@@ -26,6 +26,24 @@ def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def generate_apart(module: str, size: int) -> Path:
+    """Have ``module`` write its ``size`` file in a subprocess and return the path.
+
+    The benchmark process must stay small: on Linux a child inherits its parent's RSS
+    high-water mark across fork and exec, so a parent that built 100 000 records in memory
+    would inflate every worker's measured peak.
+    """
+    out = subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{module}", "--generate", str(size)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=WORKER_ENV,
+    ).stdout
+    return Path(out.strip().splitlines()[-1])
+
+
 def measure(module: str, parser: str, path: Path, repeat: int = 2) -> dict[str, float]:
     """The best of ``repeat`` runs of ``parser`` on ``path``, with throughput figures."""
     best: dict[str, float] | None = None

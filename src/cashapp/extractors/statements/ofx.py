@@ -62,6 +62,8 @@ _DTSTART = re.compile(r"<DTSTART>\s*(\d{8})")
 _DTEND = re.compile(r"<DTEND>\s*(\d{8})")
 _LEAF = re.compile(r"<([A-Z0-9.]+)>([^<]*)")
 Block = tuple[str, int, dict[str, str]]  # (STMTTRN | INVTRAN, offset, leaf values)
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_LINE_EXTRAS = frozenset({"TRNTYPE", "CHECKNUM", "REFNUM", "DTUSER", "SIC", "PAYEEID", "SRVRTID"})
 _CHARSETS = {"1252": "cp1252", "ISO-8859-1": "latin-1", "8859-1": "latin-1", "UTF-8": "utf-8"}
 
 
@@ -186,7 +188,7 @@ class _Reader:
                     following.start() if following else end,
                     invlist_end if invlist_end >= 0 else end,
                 )
-            values = {tag: raw for tag, raw in _LEAF.findall(text, match.end(), block_end)}
+            values = dict(_LEAF.findall(text, match.end(), block_end))
             blocks.append((match.group(1), match.start(), values))
             if len(blocks) > MAX_TRANSACTIONS:
                 self.fail(match.start(), f"more than {MAX_TRANSACTIONS} transactions")
@@ -243,8 +245,10 @@ class _Reader:
     ) -> BankLine:
         get = values.get
         extra: dict[str, str] = {}
-        line_currency = text_value(get("CURSYM", "")) if "CURRENCY" in values else ""
-        line_currency = line_currency if re.fullmatch(r"[A-Z]{3}", line_currency) else currency
+        line_currency = currency
+        if "CURRENCY" in values:  # amounts of this transaction are in another currency
+            written = get("CURSYM", "").strip()
+            line_currency = written if _CURRENCY.fullmatch(written) else currency
         try:
             if kind == "INVTRAN":
                 amount_text = get("TOTAL") or get("TRNAMT") or "0"
@@ -259,12 +263,13 @@ class _Reader:
                 posted = parse_date(get("DTPOSTED", ""))
             if posted is None:
                 raise OfxValueError("no posting date")
-            available = parse_date(get("DTAVAIL", "")) if get("DTAVAIL", "").strip() else None
+            available = parse_date(values["DTAVAIL"]) if "DTAVAIL" in values else None
         except OfxValueError as exc:
             self.fail(offset, f"{kind} {entry + 1}: {exc}")
-        for key in ("TRNTYPE", "CHECKNUM", "REFNUM", "DTUSER", "SIC", "PAYEEID", "SRVRTID"):
-            if get(key, "").strip():
-                extra[key.lower()] = text_value(values[key])
+        for key in _LINE_EXTRAS.intersection(values):
+            value = text_value(values[key])
+            if value:
+                extra[key.lower()] = value
         if "ORIGCURRENCY" in values and get("CURSYM", "").strip():
             # amounts stay in the statement currency; the original one is information
             extra["original_currency"] = text_value(values["CURSYM"])
