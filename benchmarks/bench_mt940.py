@@ -80,19 +80,19 @@ def generate(size: int) -> Path:
 
 
 def _worker(parser: str, path: str) -> None:
+    import mt940 as package  # imports stay outside the timed parse
+
+    from cashapp.extractors.statements import mt940
+
     data = Path(path).read_bytes()
+    processors = None
+    if parser == "mt-940+details":
+        details = package.processors.transaction_details_post_processor
+        processors = {"post_transaction_details": [details]}
     started = time.process_time()
     if parser == "cashapp":
-        from cashapp.extractors.statements import mt940
-
         count = sum(len(s.lines) for s in mt940.extract(data, source=path).statements)
     else:
-        import mt940 as package
-
-        processors = None
-        if parser == "mt-940+details":
-            details = package.processors.transaction_details_post_processor
-            processors = {"post_transaction_details": [details]}
         count = len(package.parse(data.decode("ascii"), processors=processors))
     seconds = time.process_time() - started
     print(json.dumps({"seconds": seconds, "count": count, "peak_mb": peak_mb()}))
