@@ -28,6 +28,8 @@ from cashapp.extractors.statements.fixed_width import ddmmyy
 RECORD_LENGTH = 120
 RECORD_CODES = frozenset({"01", "04", "05", "07"})
 
+_KNOWN_CURRENCIES = frozenset({"EUR", "USD", "GBP", "CHF", "JPY", "XPF"})
+_DECIMALS: dict[str, int | None] = {str(d): d for d in range(10)} | {" ": None}
 _POSITIVE = {c: d for d, c in enumerate("{ABCDEFGHI")}
 _NEGATIVE = {c: d for d, c in enumerate("}JKLMNOPQR")}
 
@@ -62,20 +64,18 @@ def read_record(text: str, line: int, *, strict: bool) -> Record:
     code = text[0:2]
     if code not in RECORD_CODES:
         raise FieldError("record code", f"unknown CFONB120 record code {code!r}")
-    currency = text[16:19].strip()
-    if currency and not (currency.isascii() and currency.isalpha() and currency.isupper()):
-        raise FieldError("code devise", f"not a currency code: {text[16:19]!r}")
-    if strict and not currency:
-        raise FieldError("code devise", "currency code is blank")
-    raw_decimals = text[19]
-    if raw_decimals == " ":
-        if strict:
-            raise FieldError("nombre de décimales", "number of decimals is blank")
-        decimals = None
-    elif raw_decimals.isdigit() and raw_decimals.isascii():
-        decimals = int(raw_decimals)
-    else:
-        raise FieldError("nombre de décimales", f"not a number of decimals: {raw_decimals!r}")
+    currency = text[16:19]
+    if currency not in _KNOWN_CURRENCIES:
+        currency = currency.strip()
+        if currency and not (currency.isascii() and currency.isalpha() and currency.isupper()):
+            raise FieldError("code devise", f"not a currency code: {text[16:19]!r}")
+        if strict and not currency:
+            raise FieldError("code devise", "currency code is blank")
+    decimals = _DECIMALS.get(text[19], -1)
+    if decimals == -1:
+        raise FieldError("nombre de décimales", f"not a number of decimals: {text[19]!r}")
+    if decimals is None and strict:
+        raise FieldError("nombre de décimales", "number of decimals is blank")
     account = text[21:32].strip()
     if not account:
         raise FieldError("numéro de compte", "account number is blank")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from datetime import date
 
 from cashapp.core.errors import StatementParseError
@@ -51,6 +52,7 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+@lru_cache(maxsize=8192)  # a file repeats the same few dates; errors are not cached
 def ddmmyy(text: str) -> date | None:
     """A ``DDMMYY`` date (``000000`` and blanks mean none); years 69-99 are 19xx (POSIX)."""
     if not text.strip() or text == "000000":
@@ -60,6 +62,7 @@ def ddmmyy(text: str) -> date | None:
     return _make_date(int(text[4:6]), int(text[2:4]), int(text[0:2]), text)
 
 
+@lru_cache(maxsize=8192)
 def yymmdd(text: str) -> date | None:
     """A ``YYMMDD`` date (blank means none); years 69-99 are 19xx (POSIX)."""
     if not text.strip():
