@@ -22,14 +22,27 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from cashapp.domain.statements import BankLine, Statement
 from fixtures.render import bai2 as render_bai2
 from fixtures.render import cfonb as render_cfonb
 from fixtures.render import coda as render_coda
 
+from cashapp.domain.statements import BankLine, Statement
+
 HERE = Path(__file__).parent
 PER_STATEMENT = 1000
-WORDS = "FACTURE INVOICE PAIEMENT VIREMENT SEPA ACME GLOBEX REF CLIENT SOLDE AVOIR".split()
+WORDS = [
+    "FACTURE",
+    "INVOICE",
+    "PAIEMENT",
+    "VIREMENT",
+    "SEPA",
+    "ACME",
+    "GLOBEX",
+    "REF",
+    "CLIENT",
+    "SOLDE",
+    "AVOIR",
+]
 
 
 def _statements(total: int, *, account: str, currency: str, seed: int) -> list[Statement]:

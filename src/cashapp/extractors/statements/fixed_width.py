@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
-from functools import lru_cache
 from datetime import date
+from functools import lru_cache
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine
