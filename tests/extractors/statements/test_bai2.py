@@ -242,3 +242,9 @@ def test_rendered_statements_read_back_the_same(originals: list[Statement]) -> N
                 "remittance_text",
             ):
                 assert getattr(got, name) == getattr(line, name), name
+
+
+def test_group_status_other_than_update_is_said_on_its_statements() -> None:
+    data = BASIC.replace(b"02,CUSTOMER1,CASHAPPBANK,1,250310", b"02,CUSTOMER1,CASHAPPBANK,4,250310")
+    *_, last = bai2.extract(data, source="t").statements
+    assert "line 14: group status 4 (test only)" in last.warnings

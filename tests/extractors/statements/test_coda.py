@@ -270,3 +270,10 @@ def test_rendered_statement_reads_back_the_same(statement: Statement) -> None:
         assert (read.bank_transaction_code or "")[1:] == (ours.bank_transaction_code or "")[1:]
         batch = [ln.amount for ln in statement.lines if ln.entry == ours.entry]
         assert read.entry_amount == (sum(batch, Decimal(0)) if len(batch) > 1 else None)
+
+
+def test_duplicate_header_is_said_on_the_statement() -> None:
+    records = _records(SIMPLE)
+    records[0] = records[0][:16] + "D" + records[0][17:]
+    (statement,) = coda.extract("\n".join(records).encode(), source="d").statements
+    assert "line 1: the header marks this file as a duplicate (D)" in statement.warnings

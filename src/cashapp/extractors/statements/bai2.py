@@ -41,6 +41,9 @@ from cashapp.extractors.statements.fixed_width import (
 
 name = "bai2"
 
+# 02 group status: 1 update is the normal case; the others are said on every statement.
+_GROUP_STATUS = {"2": "deletion", "3": "correction", "4": "test only"}
+
 
 def identify(head: bytes) -> bool:
     """A BAI2 file starts with an ``01`` file header: ``01,sender,receiver,YYMMDD,...``."""
@@ -84,6 +87,7 @@ class _Group:
     accounts: list[_Account] = field(default_factory=list)
     records: int = 1
     total: int = 0
+    notes: list[str] = field(default_factory=list)  # warnings for every account of the group
 
 
 @dataclass(slots=True)
@@ -126,6 +130,10 @@ class _Reader:
             currency = _currency(fields[5] if len(fields) > 5 else "", "USD", record.line)
             as_of = as_date(fields[3] if len(fields) > 3 else "", "as-of date", record.line)
             self.group = _Group(record.line, currency, as_of, records=count)
+            status = fields[2].strip() if len(fields) > 2 else ""
+            if status not in ("", "1"):
+                meaning = _GROUP_STATUS.get(status, "unknown status")
+                self.group.notes.append(f"line {record.line}: group status {status} ({meaning})")
             return
         group = self.group
         if group is None:
@@ -198,6 +206,7 @@ class _Reader:
             total,
             available=available,
             records=len(record.pieces),
+            warnings=list(group.notes),
         )
 
     def _detail(self, record: Logical) -> None:

@@ -92,6 +92,7 @@ class _Reader:
     section: list[_Draft] = field(default_factory=list)
     done: list[_Draft] = field(default_factory=list)
     last_info: Movement | None = None
+    duplicate: bool = False  # the header's duplicate code (position 17)
 
     def _fail(self, line: int, message: str) -> StatementParseError:
         return StatementParseError(message, file=self.source, line=line)
@@ -108,6 +109,7 @@ class _Reader:
                 raise FieldError("version code", f"unsupported CODA version {text[127]!r}")
             when(text[5:11], "creation date")
             self.version, self.header_line = text[127], line
+            self.duplicate = text[16] == "D"
             return
         if self.version is None:
             raise self._fail(line, f"record {kind} before a 0 header record")
@@ -119,6 +121,10 @@ class _Reader:
                     f"{self.draft.opening.line}",
                 )
             self.draft = _Draft(old_balance(text, line, self.version))
+            if self.duplicate:
+                self.draft.warnings.append(
+                    f"line {self.header_line}: the header marks this file as a duplicate (D)"
+                )
             return
         if kind == "9":
             self._trailer(text, line)
