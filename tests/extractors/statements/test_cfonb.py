@@ -316,3 +316,19 @@ def test_rendered_statement_reads_back_the_same(statement: Statement, newline: s
             if name == "remittance_text" and not ours.remittance_text:
                 continue
             assert getattr(read, name) == expected, name
+
+
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        ([1, 0], "04 record outside a statement"),
+        ([0, 1, 0], "while the statement opened on line 1 has no 07"),
+        ([24], "07 record outside a statement"),
+    ],
+    ids=["04 before 01", "01 inside a statement", "07 alone"],
+)
+def test_records_out_of_order_are_refused(order: list[int], message: str) -> None:
+    records = BASIC.decode().split("\n")
+    data = "\n".join(records[i] for i in order).encode()
+    with pytest.raises(StatementParseError, match=message):
+        cfonb.extract(data, source="order.cfo")
