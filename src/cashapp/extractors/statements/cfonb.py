@@ -30,8 +30,8 @@ from cashapp.extractors.statements.cfonb_records import (
     signed_amount,
 )
 from cashapp.extractors.statements.fixed_width import (
+    StatementIds,
     decode_text,
-    distinct_ids,
     distinct_refs,
     physical_lines,
 )
@@ -103,7 +103,8 @@ class _FileBuilder:
     source: str
     strict: bool
     current: _StatementDraft | None = None
-    done: list[tuple[_StatementDraft, Record, Decimal]] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    ids: StatementIds = field(default_factory=StatementIds)
 
     def _fail(self, record: Record, message: str) -> StatementParseError:
         return StatementParseError(message, file=self.source, line=record.line)
@@ -135,7 +136,8 @@ class _FileBuilder:
         else:  # 07
             currency = record.currency or draft.currency
             closing = signed_amount(record.text[90:104], _decimals(record, currency), currency)
-            self.done.append((draft, record, closing))
+            ident = self.ids(_statement_id(draft.opening))
+            self.statements.append(self._statement(ident, draft, record, closing))
             self.current = None
 
     def _open(self, record: Record) -> None:
@@ -160,14 +162,9 @@ class _FileBuilder:
                 "(no 07 nouveau solde record): truncated?",
                 file=self.source,
             )
-        if not self.done:
+        if not self.statements:
             raise StatementParseError("no CFONB120 statement in the file", file=self.source)
-        ids = distinct_ids([_statement_id(d.opening) for d, _, _ in self.done])
-        statements = [
-            self._statement(ident, draft, closing_record, closing)
-            for ident, (draft, closing_record, closing) in zip(ids, self.done, strict=True)
-        ]
-        return StatementFile(format=name, statements=statements)
+        return StatementFile(format=name, statements=self.statements)
 
     def _statement(
         self, ident: str, draft: _StatementDraft, closing_record: Record, closing: Decimal

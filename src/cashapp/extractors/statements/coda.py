@@ -34,7 +34,7 @@ from cashapp.extractors.statements.coda_records import (
     old_balance,
     when,
 )
-from cashapp.extractors.statements.fixed_width import decode_text, distinct_ids, physical_lines
+from cashapp.extractors.statements.fixed_width import StatementIds, decode_text, physical_lines
 
 name = "coda"
 
@@ -90,7 +90,8 @@ class _Reader:
     header_line: int = 0
     draft: _Draft | None = None
     section: list[_Draft] = field(default_factory=list)
-    done: list[_Draft] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    ids: StatementIds = field(default_factory=StatementIds)
     last_info: Movement | None = None
     duplicate: bool = False  # the header's duplicate code (position 17)
 
@@ -230,7 +231,8 @@ class _Reader:
             )
         for draft in self.section:
             draft.warnings.extend(f"line {line}: {p}" for p in problems)
-        self.done.extend(self.section)
+        for draft in self.section:
+            self.statements.append(self._statement(self.ids(_statement_id(draft.opening)), draft))
         self.section = []
         self.version = None
 
@@ -241,12 +243,11 @@ class _Reader:
                 f"{self.header_line}: truncated?",
                 file=self.source,
             )
-        if not self.done:
+        if not self.statements:
             raise StatementParseError("no CODA statement in the file", file=self.source)
-        ids = distinct_ids([_statement_id(d.opening) for d in self.done])
         return StatementFile(
             format=name,
-            statements=[self._statement(i, d) for i, d in zip(ids, self.done, strict=True)],
+            statements=self.statements,
         )
 
     def _statement(self, ident: str, draft: _Draft) -> Statement:

@@ -16,7 +16,6 @@ from functools import lru_cache
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine
 
-_LINE_BREAK = re.compile(r"\r\n|\n|\r")
 # Bytes that never occur in a text bank file (NUL, other C0 controls but tab/CR/LF/FF/SUB).
 _BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 
@@ -43,8 +42,43 @@ def decode_text(data: bytes, *, source: str) -> str:
 
 
 def physical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` for every physical line, without its line break; 1-based."""
-    yield from enumerate(_LINE_BREAK.split(text), start=1)
+    """``(line number, text)`` for every physical line, without its line break; 1-based.
+
+    A generator: the lines of a large file are never all held at once. Breaks are ``\r\n``,
+    ``\n`` or a lone ``\r`` (never the Unicode breaks ``str.splitlines`` also honours, which
+    would cut fixed-width records on a Latin-1 ``\x85``)."""
+    number, start, length = 0, 0, len(text)
+    has_cr = "\r" in text
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            end = length
+        line = text[start:end]
+        if has_cr:
+            if line.endswith("\r"):
+                line = line[:-1]
+            if "\r" in line:  # lone carriage returns: old Mac line ends
+                *before, line = line.split("\r")
+                for piece in before:
+                    number += 1
+                    yield number, piece
+        number += 1
+        yield number, line
+        if end >= length:
+            return
+        start = end + 1
+
+
+class StatementIds:
+    """Statement ids made distinct within one file as they come (``#2``, ``#3``... on repeats)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, ident: str) -> str:
+        count = self._seen.get(ident, 0) + 1
+        self._seen[ident] = count
+        return ident if count == 1 else f"{ident}#{count}"
 
 
 def is_digits(text: str) -> bool:
