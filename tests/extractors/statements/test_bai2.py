@@ -248,3 +248,9 @@ def test_group_status_other_than_update_is_said_on_its_statements() -> None:
     data = BASIC.replace(b"02,CUSTOMER1,CASHAPPBANK,1,250310", b"02,CUSTOMER1,CASHAPPBANK,4,250310")
     *_, last = bai2.extract(data, source="t").statements
     assert "line 14: group status 4 (test only)" in last.warnings
+
+
+def test_bom_is_accepted() -> None:
+    data = b"\xef\xbb\xbf" + BASIC
+    assert bai2.identify(data)
+    assert lines_of(bai2.extract(data, source="a")) == lines_of(bai2.extract(BASIC, source="a"))

@@ -332,3 +332,9 @@ def test_records_out_of_order_are_refused(order: list[int], message: str) -> Non
     data = "\n".join(records[i] for i in order).encode()
     with pytest.raises(StatementParseError, match=message):
         cfonb.extract(data, source="order.cfo")
+
+
+def test_bom_and_leading_blank_lines_are_accepted() -> None:
+    data = b"\xef\xbb\xbf\r\n" + BASIC
+    assert cfonb.identify(data)
+    assert lines_of(cfonb.extract(data, source="a")) == lines_of(cfonb.extract(BASIC, source="a"))

@@ -277,3 +277,12 @@ def test_duplicate_header_is_said_on_the_statement() -> None:
     records[0] = records[0][:16] + "D" + records[0][17:]
     (statement,) = coda.extract("\n".join(records).encode(), source="d").statements
     assert "line 1: the header marks this file as a duplicate (D)" in statement.warnings
+
+
+def test_utf8_names_bom_and_padded_records_are_accepted() -> None:
+    records = _records(SIMPLE)
+    records[0] = records[0][:34] + "SOCIÉTÉ GÉNÉRALE TEST     " + records[0][60:]
+    padded = "\n".join(r + "  " if r else r for r in records)
+    data = b"\xef\xbb\xbf" + padded.encode("utf-8")
+    assert coda.identify(data)
+    assert lines_of(coda.extract(data, source="a")) == lines_of(coda.extract(SIMPLE, source="a"))

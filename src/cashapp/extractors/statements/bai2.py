@@ -35,6 +35,7 @@ from cashapp.extractors.statements.fixed_width import (
     decode_text,
     distinct_ids,
     distinct_refs,
+    first_line,
     is_digits,
     physical_lines,
 )
@@ -47,9 +48,8 @@ _GROUP_STATUS = {"2": "deletion", "3": "correction", "4": "test only"}
 
 def identify(head: bytes) -> bool:
     """A BAI2 file starts with an ``01`` file header: ``01,sender,receiver,YYMMDD,...``."""
-    first = head.lstrip(b"\r\n \t").split(b"\n", 1)[0]
-    parts = first.split(b",")
-    return len(parts) >= 5 and parts[0] == b"01" and len(parts[3]) == 6 and parts[3].isdigit()
+    parts = first_line(head).strip().split(",")
+    return len(parts) >= 5 and parts[0] == "01" and len(parts[3]) == 6 and is_digits(parts[3])
 
 
 def extract(data: bytes, *, source: str) -> StatementFile:

@@ -33,6 +33,7 @@ from cashapp.extractors.statements.fixed_width import (
     StatementIds,
     decode_text,
     distinct_refs,
+    first_line,
     physical_lines,
 )
 
@@ -45,8 +46,7 @@ _FIRST_RECORD = re.compile(
 
 def identify(head: bytes) -> bool:
     """A CFONB120 file starts with an ``01`` (ancien solde) record."""
-    text = head.lstrip(b"\r\n \x00").decode("latin-1", errors="replace")
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = first_line(head)
     if len(first) < 104:
         return False
     return _FIRST_RECORD.match(first[:RECORD_LENGTH].ljust(RECORD_LENGTH)) is not None

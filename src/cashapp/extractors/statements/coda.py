@@ -34,19 +34,25 @@ from cashapp.extractors.statements.coda_records import (
     old_balance,
     when,
 )
-from cashapp.extractors.statements.fixed_width import StatementIds, decode_text, physical_lines
+from cashapp.extractors.statements.fixed_width import (
+    StatementIds,
+    decode_text,
+    first_line,
+    is_digits,
+    physical_lines,
+)
 
 name = "coda"
 
 
 def identify(head: bytes) -> bool:
     """A CODA file starts with a ``0`` header record: ``0000``, a DDMMYY date, version 1 or 2."""
-    first = head.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    first = first_line(head).rstrip(" ")
     return (
         len(first) == RECORD_LENGTH
-        and first[:5] == b"00000"[:5]
-        and first[5:11].isdigit()
-        and first[127:128] in (b"1", b"2")
+        and first.startswith("00000")
+        and is_digits(first[5:11])
+        and first[127] in ("1", "2")
     )
 
 
@@ -56,6 +62,8 @@ def extract(data: bytes, *, source: str) -> StatementFile:
     for number, text in physical_lines(decode_text(data, source=source)):
         if not text.strip() or text == "\x1a":
             continue
+        if len(text) > RECORD_LENGTH and not text[RECORD_LENGTH:].strip():
+            text = text[:RECORD_LENGTH]  # blanks padded after the record
         if len(text) != RECORD_LENGTH:
             raise StatementParseError(
                 f"record is {len(text)} characters long, CODA records are {RECORD_LENGTH}",

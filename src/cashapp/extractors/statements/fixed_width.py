@@ -41,6 +41,20 @@ def decode_text(data: bytes, *, source: str) -> str:
     return data.decode("latin-1")
 
 
+def first_line(head: bytes) -> str:
+    """The first non-blank line of a file's head, decoded as ``decode_text`` would, for
+    ``identify`` (a BOM and leading blank lines are skipped)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    line = head.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return line.decode("latin-1")
+
+
 def physical_lines(text: str) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` for every physical line, without its line break; 1-based.
 
