@@ -254,3 +254,17 @@ def test_bom_is_accepted() -> None:
     data = b"\xef\xbb\xbf" + BASIC
     assert bai2.identify(data)
     assert lines_of(bai2.extract(data, source="a")) == lines_of(bai2.extract(BASIC, source="a"))
+
+
+@pytest.mark.parametrize("amount", ["123456789012345678901", "1e5", "12.50", "NaN"])
+def test_amounts_are_digits_within_bounds(amount: str) -> None:
+    data = BASIC.replace(b"16,165,50000,", f"16,165,{amount},".encode())
+    with pytest.raises(StatementParseError) as error:
+        bai2.extract(data, source="a.bai2")
+    assert error.value.line == 4 and error.value.element == "amount"
+
+
+def test_zero_debit_is_not_negative_zero() -> None:
+    data = BASIC.replace(b"16,475,30000,D,2,0,10000,1,20000,", b"16,475,0,D,2,0,0,1,0,")
+    usd = bai2.extract(data, source="z").statements[0]
+    assert str(usd.lines[3].amount) == "0.00"

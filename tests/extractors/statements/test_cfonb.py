@@ -338,3 +338,9 @@ def test_bom_and_leading_blank_lines_are_accepted() -> None:
     data = b"\xef\xbb\xbf\r\n" + BASIC
     assert cfonb.identify(data)
     assert lines_of(cfonb.extract(data, source="a")) == lines_of(cfonb.extract(BASIC, source="a"))
+
+
+def test_zero_with_negative_sign_character_is_zero() -> None:
+    from cashapp.extractors.statements.cfonb_records import signed_amount
+
+    assert str(signed_amount("0000000000000}", 2, "EUR")) == "0.00"
