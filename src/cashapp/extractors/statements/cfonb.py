@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from cashapp.core.errors import StatementParseError
@@ -200,17 +200,7 @@ class _FileBuilder:
                 f"statement does not balance: opening {draft.opening_balance} + movements {moved} "
                 f"!= closing {closing}"
             )
-        return Statement(
-            id=statement.id,
-            account=statement.account,
-            currency=statement.currency,
-            lines=statement.lines,
-            opening_balance=statement.opening_balance,
-            closing_balance=statement.closing_balance,
-            opening_date=statement.opening_date,
-            closing_date=statement.closing_date,
-            warnings=tuple(warnings),
-        )
+        return replace(statement, warnings=tuple(warnings))
 
 
 def _decimals(record: Record, currency: str) -> int:
