@@ -156,7 +156,7 @@ def test_padding_and_blank_lines_do_not_change_the_lines() -> None:
     assert lines_of(bai2.extract(padded, source="a")) == lines_of(bai2.extract(BASIC, source="a"))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     which=st.sampled_from([BASIC, CONTINUED]),
     position=st.integers(min_value=0, max_value=10_000),
@@ -215,7 +215,7 @@ def statements(draw: st.DrawFn) -> Statement:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(statements(), min_size=1, max_size=3))
 def test_rendered_statements_read_back_the_same(originals: list[Statement]) -> None:
     back = bai2.extract(render.render(originals).encode(), source="rt").statements

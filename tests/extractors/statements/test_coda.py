@@ -164,7 +164,7 @@ def test_blank_zones_do_not_change_the_lines() -> None:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     which=st.sampled_from([SIMPLE, GLOBALISED]),
     position=st.integers(min_value=0, max_value=10_000),
@@ -253,23 +253,25 @@ FIELDS = (
 )
 
 
-@settings(max_examples=80, deadline=None)
-@given(statements())
-def test_rendered_statement_reads_back_the_same(statement: Statement) -> None:
-    back = coda.extract(render.render([statement]).encode(), source="rt").statements[0]
-    assert back.warnings == ()
-    assert (back.account, back.opening_balance, back.closing_balance) == (
-        statement.account,
-        statement.opening_balance,
-        statement.closing_balance,
-    )
-    assert len(back.lines) == len(statement.lines)
-    for ours, read in zip(statement.lines, back.lines, strict=True):
-        for name in FIELDS:
-            assert getattr(read, name) == getattr(ours, name), name
-        assert (read.bank_transaction_code or "")[1:] == (ours.bank_transaction_code or "")[1:]
-        batch = [ln.amount for ln in statement.lines if ln.entry == ours.entry]
-        assert read.entry_amount == (sum(batch, Decimal(0)) if len(batch) > 1 else None)
+@settings(max_examples=40, deadline=None)
+@given(st.lists(statements(), min_size=1, max_size=3))
+def test_rendered_statements_read_back_the_same(originals: list[Statement]) -> None:
+    statements_back = coda.extract(render.render(originals).encode(), source="rt").statements
+    assert len(statements_back) == len(originals)
+    for statement, back in zip(originals, statements_back, strict=True):
+        assert back.warnings == ()
+        assert (back.account, back.opening_balance, back.closing_balance) == (
+            statement.account,
+            statement.opening_balance,
+            statement.closing_balance,
+        )
+        assert len(back.lines) == len(statement.lines)
+        for ours, read in zip(statement.lines, back.lines, strict=True):
+            for name in FIELDS:
+                assert getattr(read, name) == getattr(ours, name), name
+            assert (read.bank_transaction_code or "")[1:] == (ours.bank_transaction_code or "")[1:]
+            batch = [ln.amount for ln in statement.lines if ln.entry == ours.entry]
+            assert read.entry_amount == (sum(batch, Decimal(0)) if len(batch) > 1 else None)
 
 
 def test_duplicate_header_is_said_on_the_statement() -> None:
