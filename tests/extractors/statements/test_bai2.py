@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
     check_golden,
+    corpus_file,
     golden_cases,
     lines_of,
     mutate,
@@ -268,3 +269,10 @@ def test_zero_debit_is_not_negative_zero() -> None:
     data = BASIC.replace(b"16,475,30000,D,2,0,10000,1,20000,", b"16,475,0,D,2,0,0,1,0,")
     usd = bai2.extract(data, source="z").statements[0]
     assert str(usd.lines[3].amount) == "0.00"
+
+
+def test_corpus_text_cut_at_the_physical_record_is_rejoined() -> None:
+    data = corpus_file("bai2/moj-bai2__nwb_example.bai2")
+    (statement,) = bai2.extract(data, source="nwb").statements
+    assert statement.lines[-1].remittance_text.endswith("INTERNATIONAL-5373 CLIENT SECCY AC TFR")
+    assert statement.balanced is True and statement.warnings == ()

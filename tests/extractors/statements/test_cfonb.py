@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
     check_golden,
+    corpus_file,
     golden_cases,
     lines_of,
     mutate,
@@ -345,3 +346,10 @@ def test_zero_with_negative_sign_character_is_zero() -> None:
     from cashapp.extractors.statements.cfonb_records import signed_amount
 
     assert str(signed_amount("0000000000000}", 2, "EUR")) == "0.00"
+
+
+def test_corpus_file_reads_the_same_when_records_are_one_run() -> None:
+    data = corpus_file("cfonb/silarhi-cfonb__complex-test.txt")
+    one_run = b"".join(line for line in data.split(b"\n") if line.strip())
+    assert b"\n" not in one_run
+    assert cfonb.extract(one_run, source="a") == cfonb.extract(data, source="a")

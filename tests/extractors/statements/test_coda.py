@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
     check_golden,
+    corpus_file,
     golden_cases,
     lines_of,
     mutate,
@@ -288,3 +289,13 @@ def test_utf8_names_bom_and_padded_records_are_accepted() -> None:
     data = b"\xef\xbb\xbf" + padded.encode("utf-8")
     assert coda.identify(data)
     assert lines_of(coda.extract(data, source="a")) == lines_of(coda.extract(SIMPLE, source="a"))
+
+
+def test_corpus_globalisations_give_one_line_per_detail() -> None:
+    data = corpus_file("coda/oca-l10n-belgium__Coda_iban_v2_3_single_statement.txt")
+    (statement,) = coda.extract(data, source="oca").statements
+    assert len({line.entry for line in statement.lines}) == 17 and len(statement.lines) == 30
+    assert statement.balanced is True and statement.warnings == ()
+    (line,) = [ln for ln in statement.lines if ln.extra["coda_sequence"] == "0017/0005"]
+    assert line.amount == Decimal("-15.00") and line.counterparty_account == "BE38733040385372"
+    assert line.entry_amount == Decimal("-2608.00")
