@@ -353,3 +353,11 @@ def test_corpus_file_reads_the_same_when_records_are_one_run() -> None:
     one_run = b"".join(line for line in data.split(b"\n") if line.strip())
     assert b"\n" not in one_run
     assert cfonb.extract(one_run, source="a") == cfonb.extract(data, source="a")
+
+
+def test_endless_complement_records_are_refused() -> None:
+    records = BASIC.decode().split("\n")
+    flood = records[:3] + [records[2]] * 600 + records[3:]
+    with pytest.raises(StatementParseError, match="more than 500 05 complement records") as error:
+        cfonb.extract("\n".join(flood).encode(), source="flood.cfo")
+    assert error.value.line == 503

@@ -299,3 +299,10 @@ def test_corpus_globalisations_give_one_line_per_detail() -> None:
     (line,) = [ln for ln in statement.lines if ln.extra["coda_sequence"] == "0017/0005"]
     assert line.amount == Decimal("-15.00") and line.counterparty_account == "BE38733040385372"
     assert line.entry_amount == Decimal("-2608.00")
+
+
+def test_endless_information_records_are_refused() -> None:
+    records = _records(SIMPLE)
+    flood = records[:7] + [records[6]] * 600 + records[7:]
+    with pytest.raises(StatementParseError, match="more than 500 information records"):
+        coda.extract("\n".join(flood).encode(), source="flood.cod")

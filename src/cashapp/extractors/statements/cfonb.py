@@ -39,6 +39,10 @@ from cashapp.extractors.statements.fixed_width import (
 
 name = "cfonb120"
 
+# A movement never needs more 05 records than this (each carries 70 characters); beyond it
+# the file is an attack or garbage, refused before it costs memory.
+MAX_COMPLEMENTS = 500
+
 _FIRST_RECORD = re.compile(
     r"01\d{5}.{9}[A-Z ]{3}[\d ].[ -~]{11}.{2}\d{6}.{50}\d{13}[{}A-R]", re.DOTALL
 )
@@ -132,7 +136,12 @@ class _FileBuilder:
         elif record.code == "05":
             if not draft.movements:
                 raise self._fail(record, "05 complement record without a 04 movement before it")
-            draft.movements[-1].add(record)
+            movement = draft.movements[-1]
+            if movement.complements >= MAX_COMPLEMENTS:
+                raise self._fail(
+                    record, f"more than {MAX_COMPLEMENTS} 05 complement records for one movement"
+                )
+            movement.add(record)
         else:  # 07
             currency = record.currency or draft.currency
             closing = signed_amount(record.text[90:104], _decimals(record, currency), currency)

@@ -50,6 +50,7 @@ class Movement:
     instructed_currency: str | None = None
     charges: Decimal | None = None
     structured: list[str] = field(default_factory=list)
+    complements: int = 0  # 05 records read
 
     @classmethod
     def from_record(cls, record: Record, currency: str, decimals: int) -> Movement:
@@ -59,6 +60,7 @@ class Movement:
 
     def add(self, record: Record) -> None:
         """Apply one 05 record."""
+        self.complements += 1
         qualifier = record.text[45:48]
         info = record.text[48:118]
         if not qualifier.strip():

@@ -44,6 +44,9 @@ from cashapp.extractors.statements.fixed_width import (
 
 name = "coda"
 
+# Information records (3.x) one movement may carry; beyond it the file is refused.
+MAX_INFORMATION = 500
+
 
 def identify(head: bytes) -> bool:
     """A CODA file starts with a ``0`` header record: ``0000``, a DDMMYY date, version 1 or 2."""
@@ -190,6 +193,10 @@ class _Reader:
         last = draft.movements[-1] if draft.movements else None
         if last is None or last.sequence != text[2:6]:
             raise self._fail(line, f"3.{article} information record without its 2.1 movement")
+        if len(last.information) >= MAX_INFORMATION:
+            raise self._fail(
+                line, f"more than {MAX_INFORMATION} information records for one movement"
+            )
         if article == "1":
             digits(text[31:39], "transaction code")
             content = text[40:113]
