@@ -60,6 +60,8 @@ def extract(data: bytes, *, source: str, strict: bool = False) -> StatementFile:
     """Read every statement of a CFONB120 file (raises ``StatementParseError``)."""
     builder = _FileBuilder(source=source, strict=strict)
     for number, text in _records(decode_text(data, source=source), source=source, strict=strict):
+        if text[:2] == "05" and builder.take_complement(text, number):
+            continue
         try:
             builder.take(read_record(text, number, strict=strict))
         except FieldError as exc:
@@ -141,13 +143,31 @@ class _FileBuilder:
                 raise self._fail(
                     record, f"more than {MAX_COMPLEMENTS} 05 complement records for one movement"
                 )
-            movement.add(record)
+            movement.add_text(record.text)
         else:  # 07
             currency = record.currency or draft.currency
             closing = signed_amount(record.text[90:104], _decimals(record, currency), currency)
             ident = self.ids(_statement_id(draft.opening))
             self.statements.append(self._statement(ident, draft, record, closing))
             self.current = None
+
+    def take_complement(self, text: str, line: int) -> bool:
+        """A 05 record whose account block (positions 3-40) repeats its 04's, taken without
+        reading the block again: the common case, checked by equality. False: read it fully."""
+        draft = self.current
+        if draft is None or not draft.movements:
+            return False
+        movement = draft.movements[-1]
+        if text[2:40] != movement.record.text[2:40]:
+            return False
+        if movement.complements >= MAX_COMPLEMENTS:
+            raise StatementParseError(
+                f"more than {MAX_COMPLEMENTS} 05 complement records for one movement",
+                file=self.source,
+                line=line,
+            )
+        movement.add_text(text)
+        return True
 
     def _open(self, record: Record) -> None:
         if self.current is not None:

@@ -58,11 +58,11 @@ class Movement:
         record_date(record.text[42:48], "date de valeur")
         return cls(record=record, amount=amount, currency=currency)
 
-    def add(self, record: Record) -> None:
-        """Apply one 05 record."""
+    def add_text(self, text: str) -> None:
+        """Apply one 05 record (its 120 characters)."""
         self.complements += 1
-        qualifier = record.text[45:48]
-        info = record.text[48:118]
+        qualifier = text[45:48]
+        info = text[48:118]
         if not qualifier.strip():
             qualifier = "LIB"  # banks that leave the qualifier blank send free text
         if qualifier == "MMO":

@@ -22,7 +22,7 @@ from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from cashapp.domain.money import AmountError, minor_units, quantize_exact
+from cashapp.domain.money import AmountError, minor_units
 from cashapp.extractors.statements.fixed_width import ddmmyy
 
 RECORD_LENGTH = 120
@@ -30,6 +30,7 @@ RECORD_CODES = frozenset({"01", "04", "05", "07"})
 
 _KNOWN_CURRENCIES = frozenset({"EUR", "USD", "GBP", "CHF", "JPY", "XPF"})
 _DECIMALS: dict[str, int | None] = {str(d): d for d in range(10)} | {" ": None}
+_EXPONENTS: dict[str, Decimal] = {}
 _POSITIVE = {c: d for d, c in enumerate("{ABCDEFGHI")}
 _NEGATIVE = {c: d for d, c in enumerate("}JKLMNOPQR")}
 
@@ -127,11 +128,17 @@ def unsigned_amount(field: str, decimals: int, currency: str, name: str) -> Deci
 
 def exact(value: Decimal, currency: str, name: str) -> Decimal:
     """``value`` in the currency's minor units, refusing to drop a non-zero digit."""
-    try:
-        minor_units(currency)
-        return quantize_exact(value, currency)
-    except AmountError as exc:
-        raise FieldError(name, str(exc)) from None
+    exponent = _EXPONENTS.get(currency)
+    if exponent is None:
+        try:
+            exponent = Decimal(1).scaleb(-minor_units(currency))
+        except AmountError as exc:
+            raise FieldError(name, str(exc)) from None
+        _EXPONENTS[currency] = exponent  # at most 26**3 keys: codes are checked first
+    quantized = value.quantize(exponent)
+    if quantized != value:
+        raise FieldError(name, f"{value} has more decimals than {currency} allows")
+    return quantized
 
 
 def record_date(text: str, name: str) -> date | None:
