@@ -361,3 +361,13 @@ def test_endless_complement_records_are_refused() -> None:
     with pytest.raises(StatementParseError, match="more than 500 05 complement records") as error:
         cfonb.extract("\n".join(flood).encode(), source="flood.cfo")
     assert error.value.line == 503
+
+
+def test_bad_original_amount_in_a_complement_names_its_line() -> None:
+    records = BASIC.decode().split("\n")
+    mmo = records[18]
+    assert mmo[45:48] == "MMO"
+    records[18] = mmo[:52] + "00000X00100000" + mmo[66:]
+    with pytest.raises(StatementParseError) as error:
+        cfonb.extract("\n".join(records).encode(), source="mmo.cfo")
+    assert (error.value.line, error.value.element) == (19, "MMO")

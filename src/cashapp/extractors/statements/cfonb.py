@@ -60,9 +60,9 @@ def extract(data: bytes, *, source: str, strict: bool = False) -> StatementFile:
     """Read every statement of a CFONB120 file (raises ``StatementParseError``)."""
     builder = _FileBuilder(source=source, strict=strict)
     for number, text in _records(decode_text(data, source=source), source=source, strict=strict):
-        if text[:2] == "05" and builder.take_complement(text, number):
-            continue
         try:
+            if text[:2] == "05" and builder.take_complement(text, number):
+                continue
             builder.take(read_record(text, number, strict=strict))
         except FieldError as exc:
             raise StatementParseError(
