@@ -50,7 +50,7 @@ def _message(
 
 def _deep(depth: int) -> bytes:
     head = ["From: a@acme.example", "Subject: deep", "MIME-Version: 1.0"]
-    lines = [*head, f'Content-Type: multipart/mixed; boundary="b0"', ""]
+    lines = [*head, 'Content-Type: multipart/mixed; boundary="b0"', ""]
     for level in range(1, depth):
         lines += [f"--b{level - 1}", f'Content-Type: multipart/mixed; boundary="b{level}"', ""]
     lines += [f"--b{depth - 1}", "Content-Type: text/plain", "", "x"]
@@ -80,7 +80,7 @@ def test_verified_sender_gives_a_trusted_remittance() -> None:
 def test_three_thousand_deep_message_is_refused_fast_without_recursion_error() -> None:
     data = _deep(3000)
     started = time.perf_counter()
-    with pytest.raises(RemittanceParseError, match="deeper than 10|more than 200"):
+    with pytest.raises(RemittanceParseError, match=r"deeper than 10|more than 200"):
         email_reader.extract(data, source="deep.eml")
     assert time.perf_counter() - started < 2.0
 
@@ -124,7 +124,11 @@ def test_size_cap_refuses_before_parsing() -> None:
     ("sender", "results", "problem"),
     [
         # P9: a display name that looks like the customer's address
-        ('"billing@bigco.com" <x@evil.test>', ["mx; dmarc=fail header.from=evil.test"], "evil.test"),
+        (
+            '"billing@bigco.com" <x@evil.test>',
+            ["mx; dmarc=fail header.from=evil.test"],
+            "evil.test",
+        ),
         ('"Acme AP" <ap@acme.example>', [], "no dmarc=pass for acme.example"),
         ('"Acme AP" <ap@acme.example>', ["mx; dmarc=pass header.from=other.example"], "acme"),
         ('"Acme AP" <ap@acme.example>', ["mx; dmarc=fail header.from=acme.example"], "acme"),
@@ -134,7 +138,11 @@ def test_size_cap_refuses_before_parsing() -> None:
             ["mx; dmarc=fail header.from=acme.example", "mx; dmarc=pass header.from=acme.example"],
             "acme",
         ),
-        ("a@acme.example, b@acme.example", ["mx; dmarc=pass header.from=acme.example"], "2 addresses"),
+        (
+            "a@acme.example, b@acme.example",
+            ["mx; dmarc=pass header.from=acme.example"],
+            "2 addresses",
+        ),
         ("<<>>@@", ["mx; dmarc=pass header.from=acme.example"], "From"),
     ],
 )
@@ -167,7 +175,9 @@ def test_message_with_defects_is_untrusted() -> None:
 
 
 def test_dmarc_verdict_is_read_from_its_own_clause() -> None:
-    value = "mx.example; spf=pass smtp.mailfrom=a.example; dmarc=pass (p=none) header.from=a.example"
+    value = (
+        "mx.example; spf=pass smtp.mailfrom=a.example; dmarc=pass (p=none) header.from=a.example"
+    )
     assert dmarc_pass_for("a.example", value)
     assert not dmarc_pass_for("b.example", value)
     assert not dmarc_pass_for("a.example", "mx.example; dmarc=pass")
@@ -183,8 +193,19 @@ def test_sanitised_html_keeps_tables_and_drops_active_content() -> None:
         "<table><tr><td onclick='x()'>INV-1</td><td>10,00</td></tr></table></body></html>"
     )
     clean = sanitize_html(html)
-    for forbidden in ("script", "steal", "<img", "onerror", "onload", "onclick", "javascript:",
-                      "iframe", "<form", "tracker.example", "<style"):
+    for forbidden in (
+        "script",
+        "steal",
+        "<img",
+        "onerror",
+        "onload",
+        "onclick",
+        "javascript:",
+        "iframe",
+        "<form",
+        "tracker.example",
+        "<style",
+    ):
         assert forbidden not in clean
     assert "<table>" in clean and "INV-1" in clean and 'href="https://ok.example/"' in clean
 
