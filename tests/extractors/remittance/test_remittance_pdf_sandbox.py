@@ -5,11 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from fixtures.remittance.pdf_writer import circular_xobject_pdf, operator_bomb_pdf, text_pdf
 
 from cashapp.core.errors import RemittanceParseError
 from cashapp.extractors.remittance import pdf
 from cashapp.extractors.remittance.sandbox import SandboxLimits, run_sandboxed
-from fixtures.remittance.pdf_writer import circular_xobject_pdf, operator_bomb_pdf, text_pdf
 
 
 def test_circular_form_xobjects_fail_cleanly() -> None:
@@ -51,13 +51,24 @@ def test_not_a_pdf() -> None:
 def test_right_aligned_amounts_and_blank_cells_land_in_their_columns() -> None:
     page = [
         (40, 40, "Payment reference: PR-1"),
-        (40, 60, "Invoice"), (150, 60, "Gross"), (230, 60, "Discount"), (320, 60, "Paid"),
-        (40, 75, "INV-1"), (150, 75, "100.00"), (230, 75, "2.00"), (320, 75, "98.00"),
-        (40, 90, "INV-2"), (150, 90, "50.00"), (320, 90, "50.00"),
+        (40, 60, "Invoice"),
+        (150, 60, "Gross"),
+        (230, 60, "Discount"),
+        (320, 60, "Paid"),
+        (40, 75, "INV-1"),
+        (150, 75, "100.00"),
+        (230, 75, "2.00"),
+        (320, 75, "98.00"),
+        (40, 90, "INV-2"),
+        (150, 90, "50.00"),
+        (320, 90, "50.00"),
     ]
     remittance = pdf.extract(text_pdf([page]), source="a.pdf").remittances[0]
     second = remittance.lines[1]
     assert (second.reference, second.gross, second.discount, second.paid) == (
-        "INV-2", 50, None, 50,
+        "INV-2",
+        50,
+        None,
+        50,
     )
     assert remittance.payment_id == "PR-1"

@@ -104,7 +104,9 @@ def test_remt_bad_amount_names_the_element() -> None:
     ],
 )
 def test_remt_refuses_any_dtd(prolog: str) -> None:
-    data = ('<?xml version="1.0"?>' + prolog + REMT.format(amount="1.00").split("?>", 1)[1]).encode()
+    data = (
+        '<?xml version="1.0"?>' + prolog + REMT.format(amount="1.00").split("?>", 1)[1]
+    ).encode()
     with pytest.raises(RemittanceParseError, match="unsafe XML refused"):
         remt.extract(data, source="evil.xml")
 
