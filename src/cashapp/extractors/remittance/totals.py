@@ -63,6 +63,7 @@ def in_currency_scale(remittance: Remittance, defects: list[str]) -> Remittance:
         return remittance
     lines = []
     for index, line in enumerate(remittance.lines, start=1):
+
         def scale(value: Decimal | None, field: str, index: int = index) -> Decimal | None:
             return _scaled(value, currency, defects, f"line {index} {field}")
 
