@@ -28,7 +28,9 @@ def fold(text: str) -> str:
 
 
 # Little words that do not change what a header means ("numero de factura" = "numero factura").
-_FILLERS = frozenset("de du des la le l d der die das di del della dello van het of the el".split())
+_FILLERS = frozenset(
+    "de du des la le l d der die das di del della dello van het of the el".split()  # noqa: SIM905
+)
 
 
 def _meaningful(text: str) -> str:
