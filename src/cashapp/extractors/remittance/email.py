@@ -50,7 +50,9 @@ _SPACED_CELL = re.compile(r"\S+(?:[ \u00a0\u202f]\S+)*")
 def identify(head: bytes) -> bool:
     """An RFC 5322 message (a From header among several known headers), or an Outlook .msg."""
     if head.startswith(_OLE_MAGIC):
-        return _MSG_STREAM in head
+        # the directory (with the .msg stream names) may lie beyond the sniffed head
+        directory = (int.from_bytes(head[48:52], "little") + 1) * 512
+        return _MSG_STREAM in head or directory + 512 > len(head)
     top = head[:8192].lstrip()
     if top.startswith((b"<", b"%PDF", b"ISA", b"PK")):
         return False
@@ -244,12 +246,17 @@ def _from_leaves(leaves: list[_Leaf], source: str) -> list[Remittance]:
         if remittances and not body_found:
             body_found = True
             pending.extend((r, leaf, body_facts) for r in remittances)
+    attachment_facts = AdviceFacts()
+    attachment_facts.fill_from(facts)
+    if body_found:  # the body has its own table: its total and payment are not the attachments'
+        attachment_facts.total = None
+        attachment_facts.payment_id = None
     for leaf in leaves:
         if leaf.kind in {"text", "html"}:
             continue
         try:
-            for remittance in _attachment_remittances(leaf, source, facts):
-                pending.append((remittance, leaf, facts))
+            for remittance in _attachment_remittances(leaf, source, attachment_facts):
+                pending.append((remittance, leaf, attachment_facts))
         except InputError as exc:
             found.problems.append(f"{leaf.where} unreadable: {exc.reason}")
             found.first_error = found.first_error or exc
@@ -258,7 +265,6 @@ def _from_leaves(leaves: list[_Leaf], source: str) -> list[Remittance]:
     for remittance, leaf, leaf_facts in pending:
         merged = AdviceFacts()
         merged.fill_from(leaf_facts)
-        merged.fill_from(facts)
         found.remittances.append(_finish(remittance, leaf, merged, found.problems))
     return found.remittances
 
