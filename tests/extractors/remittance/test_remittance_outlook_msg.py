@@ -5,11 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from fixtures.remittance.msg_writer import outlook_msg
 
 from cashapp.core.errors import RemittanceParseError
 from cashapp.extractors.read import read_bytes
 from cashapp.extractors.remittance import email as email_reader
-from fixtures.remittance.msg_writer import outlook_msg
 
 BODY = "Payment reference: PAY-MSG-1\r\n\r\nInvoice No.   Amount paid\r\nINV-1         100.00\r\n"
 
@@ -53,5 +53,5 @@ def test_msg_with_too_many_attachments_is_refused() -> None:
 
 def test_broken_compound_file_is_an_input_error() -> None:
     data = _msg(None)[:1536]
-    with pytest.raises(RemittanceParseError, match="unreadable .msg"):
+    with pytest.raises(RemittanceParseError, match=r"unreadable \.msg"):
         email_reader.extract(data, source="d.msg")
