@@ -255,3 +255,16 @@ def test_unreadable_attachment_is_recorded_not_fatal() -> None:
 def test_not_an_email_is_not_identified() -> None:
     assert not email_reader.identify(b"Invoice;Amount\nA;1\n")
     assert email_reader.identify(_message())
+
+
+def test_an_attachment_that_is_no_advice_is_skipped_without_a_defect() -> None:
+    data = (
+        b"From: AP <ap@acme.example>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Authentication-Results: mx; dmarc=pass header.from=acme.example\r\n"
+        b'Content-Type: multipart/mixed; boundary="m"\r\n\r\n'
+        b"--m\r\nContent-Type: text/plain\r\n\r\n" + TABLE.encode() + b"\r\n"
+        b"--m\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; "
+        b'filename="delivery.csv"\r\n\r\nArticle;Quantity\r\nBolt;12\r\n--m--\r\n'
+    )
+    [remittance] = email_reader.extract(data, source="note.eml").remittances
+    assert remittance.trusted and remittance.defects == ()

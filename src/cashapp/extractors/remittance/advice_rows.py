@@ -35,6 +35,13 @@ from cashapp.extractors.remittance.dates_text import parse_date_text
 from cashapp.extractors.remittance.reason_words import reason_from_words
 
 _AMOUNT_ROLES = ("gross", "discount", "deduction", "paid", "amount")
+
+
+class NoAdviceFound(RemittanceParseError):
+    """The file is readable but holds no remittance table (an email attachment that is not
+    an advice is skipped for this; a standalone file is refused with it)."""
+
+
 _IBAN_OR_ACCOUNT = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9 ]{8,32}|\d[\d -]{5,30}")
 
 

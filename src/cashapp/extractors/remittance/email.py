@@ -27,7 +27,12 @@ from email.parser import BytesParser
 from cashapp.core.errors import InputError, RemittanceParseError
 from cashapp.domain.remittances import Remittance, RemittanceFile
 from cashapp.extractors.remittance import pdf, tables
-from cashapp.extractors.remittance.advice_rows import AdviceFacts, labels_only, rows_to_remittance
+from cashapp.extractors.remittance.advice_rows import (
+    AdviceFacts,
+    NoAdviceFound,
+    labels_only,
+    rows_to_remittance,
+)
 from cashapp.extractors.remittance.email_trust import Sender, message_defects, sender_of
 from cashapp.extractors.remittance.html_tables import read_html
 from cashapp.extractors.remittance.mime_caps import MAX_DEPTH, prescan
@@ -257,6 +262,8 @@ def _from_leaves(leaves: list[_Leaf], source: str) -> list[Remittance]:
         try:
             for remittance in _attachment_remittances(leaf, source, attachment_facts):
                 pending.append((remittance, leaf, attachment_facts))
+        except NoAdviceFound:
+            continue  # an attachment that is not an advice (a delivery note, a logo...)
         except InputError as exc:
             found.problems.append(f"{leaf.where} unreadable: {exc.reason}")
             found.first_error = found.first_error or exc
