@@ -268,3 +268,35 @@ def test_an_attachment_that_is_no_advice_is_skipped_without_a_defect() -> None:
     )
     [remittance] = email_reader.extract(data, source="note.eml").remittances
     assert remittance.trusted and remittance.defects == ()
+
+
+def test_two_forwarded_advices_in_one_email_are_both_read() -> None:
+    first = _message(body=TABLE)
+    second = _message(body=TABLE.replace("INV-1001", "INV-2001").replace("PAY-77", "PAY-88"))
+    outer = (
+        b"From: AR <ar@seller.example>\r\nSubject: Fwd x2\r\nMIME-Version: 1.0\r\n"
+        b"Authentication-Results: mx; dmarc=pass header.from=seller.example\r\n"
+        b'Content-Type: multipart/mixed; boundary="f"\r\n\r\n'
+        b"--f\r\nContent-Type: message/rfc822\r\n\r\n" + first + b"\r\n"
+        b"--f\r\nContent-Type: message/rfc822\r\n\r\n" + second + b"\r\n--f--\r\n"
+    )
+    remittances = email_reader.extract(outer, source="fwd2.eml").remittances
+    assert [r.payment_id for r in remittances] == ["PAY-77", "PAY-88"]
+
+
+def test_html_and_text_alternatives_give_one_remittance() -> None:
+    html = (
+        "<p>Payment reference: PAY-77</p><table><tr><th>Invoice No.</th><th>Amount paid</th></tr>"
+        "<tr><td>INV-1001</td><td>1,200.00</td></tr><tr><td>INV-1002</td><td>300.00</td></tr>"
+        "</table>"
+    )
+    data = (
+        b"From: AP <ap@acme.example>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Authentication-Results: mx; dmarc=pass header.from=acme.example\r\n"
+        b'Content-Type: multipart/alternative; boundary="a"\r\n\r\n'
+        b"--a\r\nContent-Type: text/plain\r\n\r\n" + TABLE.encode() + b"\r\n"
+        b"--a\r\nContent-Type: text/html\r\n\r\n" + html.encode() + b"\r\n--a--\r\n"
+    )
+    [remittance] = email_reader.extract(data, source="alt.eml").remittances
+    assert remittance.source == "body text/html"
+    assert str(remittance.total) == "1500.00"  # stated only in the plain-text alternative

@@ -242,15 +242,24 @@ def _from_leaves(leaves: list[_Leaf], source: str) -> list[Remittance]:
     pending: list[tuple[Remittance, _Leaf, AdviceFacts]] = []
     facts = AdviceFacts()
     bodies = [leaf for leaf in leaves if leaf.kind in {"text", "html"}]
-    # multipart/alternative: the HTML table is preferred; the plain text is the fallback
+    # multipart/alternative: the HTML table is preferred; the same lines again in the plain
+    # text alternative are dropped, while distinct advices (two forwarded messages) stay
     bodies.sort(key=lambda leaf: leaf.kind != "html")
     body_found = False
+    seen: set[tuple[tuple[str, object], ...]] = set()
+    by_message: dict[int, AdviceFacts] = {}  # the alternatives of one message share facts
     for leaf in bodies:
         remittances, body_facts = _body_remittances(leaf, source)
         facts.fill_from(body_facts)
-        if remittances and not body_found:
+        by_message.setdefault(id(leaf.sender), AdviceFacts()).fill_from(body_facts)
+        body_facts = by_message[id(leaf.sender)]
+        for remittance in remittances:
+            signature = tuple((line.reference, line.contribution()) for line in remittance.lines)
+            if signature in seen:
+                continue
+            seen.add(signature)
             body_found = True
-            pending.extend((r, leaf, body_facts) for r in remittances)
+            pending.append((remittance, leaf, body_facts))
     attachment_facts = AdviceFacts()
     attachment_facts.fill_from(facts)
     if body_found:  # the body has its own table: its total and payment are not the attachments'
