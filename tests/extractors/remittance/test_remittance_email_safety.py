@@ -300,3 +300,26 @@ def test_html_and_text_alternatives_give_one_remittance() -> None:
     [remittance] = email_reader.extract(data, source="alt.eml").remittances
     assert remittance.source == "body text/html"
     assert str(remittance.total) == "1500.00"  # stated only in the plain-text alternative
+
+
+def test_invoices_listed_without_a_table_are_read_but_only_suggest() -> None:
+    body = (
+        "Hello,\n\nwe paid today (payment reference PAY-5):\n"
+        "- INV-2025-0001: 1.234,56 EUR\n"
+        "- INV-2025-0002: 99,00 EUR\n"
+        "Total: 1.333,56 EUR\n\nRegards\n"
+    )
+    remittance = email_reader.extract(_message(body=body), source="list.eml").remittances[0]
+    assert [(line.reference, str(line.paid)) for line in remittance.lines] == [
+        ("INV-2025-0001", "1234.56"),
+        ("INV-2025-0002", "99.00"),
+    ]
+    assert str(remittance.total) == "1333.56"
+    assert remittance.currency == "EUR"
+    assert not remittance.trusted
+    assert remittance.defects == ("lines read from a list without a table header",)
+
+
+def test_prose_with_numbers_is_not_a_list_of_invoices() -> None:
+    body = "Dear team,\nour order 4711 of 12 boxes arrives on 05.11.2025 at 10:30.\nThanks\n"
+    assert email_reader.extract(_message(body=body), source="prose.eml").remittances == []

@@ -35,6 +35,7 @@ from cashapp.extractors.remittance.advice_rows import (
 )
 from cashapp.extractors.remittance.email_trust import Sender, message_defects, sender_of
 from cashapp.extractors.remittance.html_tables import read_html
+from cashapp.extractors.remittance.listed_lines import listed_remittance
 from cashapp.extractors.remittance.mime_caps import MAX_DEPTH, prescan
 from cashapp.extractors.remittance.positioned_rows import align
 from cashapp.extractors.remittance.totals import checked
@@ -207,6 +208,17 @@ def _body_remittances(leaf: _Leaf, source: str) -> tuple[list[Remittance], Advic
     return found, facts
 
 
+def _listed_fallback(bodies: list[_Leaf]) -> list[tuple[Remittance, _Leaf]]:
+    """No table anywhere in the message: invoices listed line by line in a body."""
+    for leaf in sorted(bodies, key=lambda body: body.kind != "text"):
+        text = leaf.content if isinstance(leaf.content, str) else leaf.content.decode("utf-8")
+        lines = read_html(text)[1] if leaf.kind == "html" else text.splitlines()[:5000]
+        listed = listed_remittance(lines, format="email", where=leaf.where)
+        if listed is not None:
+            return [(listed, leaf)]
+    return []
+
+
 def _attachment_remittances(leaf: _Leaf, source: str, facts: AdviceFacts) -> list[Remittance]:
     data = leaf.content if isinstance(leaf.content, bytes) else leaf.content.encode()
     label = f"{source}: {leaf.where}"
@@ -278,6 +290,8 @@ def _from_leaves(leaves: list[_Leaf], source: str) -> list[Remittance]:
             found.first_error = found.first_error or exc
     if not pending and found.first_error is not None:
         raise found.first_error
+    if not pending:
+        pending.extend((r, leaf, facts) for r, leaf in _listed_fallback(bodies))
     for remittance, leaf, leaf_facts in pending:
         merged = AdviceFacts()
         merged.fill_from(leaf_facts)
