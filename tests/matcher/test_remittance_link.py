@@ -6,6 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 from fixtures.remittance.link_set import build_link_set
+from hypothesis import given
+from hypothesis import strategies as st
 
 from cashapp.domain.remittances import Remittance, RemittanceLine
 from cashapp.domain.statements import BankLine, LineStatus
@@ -174,3 +176,13 @@ def test_precision_and_recall_on_the_generated_set() -> None:
         for c in cases
         if c.scenario == "not_yet_paid"
     )
+
+
+@given(st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=6))
+def test_never_links_when_several_lines_fit(offsets: list[int]) -> None:
+    lines = [_line(f"L{i}", booking_date=date(2025, 11, 5 + o)) for i, o in enumerate(offsets)]
+    [link] = link_remittances([_advice()], lines)
+    if len(lines) == 1:
+        assert link.status is LinkStatus.LINKED
+    else:
+        assert link.status is LinkStatus.AMBIGUOUS and link.line_key is None
