@@ -278,7 +278,7 @@ class RetryPolicy:
 
     def delay(self, attempt: int, *, rng: random.Random | None = None) -> float:
         """Seconds to wait after the ``attempt``-th failed attempt (1-based)."""
-        ceiling = min(self.cap_seconds, self.base_seconds * (2 ** max(0, attempt - 1)))
+        ceiling = min(self.cap_seconds, self.base_seconds * float(2 ** max(0, attempt - 1)))
         jitter: float = (rng or random).uniform(0, ceiling / 2)
         return ceiling / 2 + jitter
 
