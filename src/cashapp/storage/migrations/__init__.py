@@ -1,0 +1,1 @@
+"""Alembic migrations of the cashapp schema (run by ``storage.migrate.upgrade_to_head``)."""
