@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     ForeignKeyConstraint,
     Index,
@@ -49,7 +50,7 @@ class WebhookEndpointRow(SQLModel, table=True):
     url: str = Field(max_length=2000)
     secret: str = Field(max_length=200)
     # Events with an outbox id up to this one have been fanned out to this endpoint.
-    outbox_cursor: int = Field(default=0)
+    outbox_cursor: int = Field(default=0, sa_type=BigInteger)
     created_at: datetime = timestamp_field()
     disabled_at: datetime | None = timestamp_field(nullable=True)
 
@@ -178,10 +179,10 @@ def claim_due(
     earlier = aliased(WebhookDeliveryRow)
     blocked = exists().where(
         and_(
-            earlier.endpoint_id == WebhookDeliveryRow.endpoint_id,
-            earlier.ordering_key == WebhookDeliveryRow.ordering_key,
-            earlier.outbox_id < WebhookDeliveryRow.outbox_id,
-            earlier.status != DELIVERED,
+            col(earlier.endpoint_id) == WebhookDeliveryRow.endpoint_id,
+            col(earlier.ordering_key) == WebhookDeliveryRow.ordering_key,
+            col(earlier.outbox_id) < WebhookDeliveryRow.outbox_id,
+            col(earlier.status) != DELIVERED,
         )
     )
     statement = (
