@@ -6,7 +6,7 @@ and partial indexes that hold the money invariants (see ``migrations/versions``)
 """
 
 from cashapp.storage.tables.bank import BankAccountRow, BankLineRow, StatementFileRow, StatementRow
-from cashapp.storage.tables.columns import metadata
+from cashapp.storage.tables.columns import metadata, table_of
 from cashapp.storage.tables.integration import IdempotencyKeyRow, OutboxRow, RemittanceRow
 from cashapp.storage.tables.ledger import AllocationRow, ApplicationRow, DecisionRow, SuggestionRow
 from cashapp.storage.tables.tenancy import CustomerAccountRow, CustomerRow, OpenItemRow, TenantRow
@@ -28,4 +28,5 @@ __all__ = [
     "SuggestionRow",
     "TenantRow",
     "metadata",
+    "table_of",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Table
 from sqlmodel import Field, SQLModel
 
 # SQLite only auto-increments an ``INTEGER PRIMARY KEY``; PostgreSQL ids are BIGINT.
@@ -30,3 +30,9 @@ def money_field(*, nullable: bool = False) -> Any:
 
 def timestamp_field(*, nullable: bool = False) -> Any:
     return Field(default=None, nullable=nullable, sa_type=DateTime(timezone=True))
+
+
+def table_of(row_class: type[SQLModel]) -> Table:
+    """The Core ``Table`` behind a ``*Row`` class (for bulk statements)."""
+    table: Table = getattr(row_class, "__table__")  # noqa: B009 - not in SQLModel's type stubs
+    return table

@@ -1,0 +1,268 @@
+"""Apply and reverse: one bank line's application is one transaction of the caller's.
+
+``apply_proposal`` writes the decision, the application, its allocations, the invoices'
+open amounts (relative UPDATEs), the lettrage code and an outbox event, all flushed into
+the session the edge commits. ``reverse_application`` never deletes: it writes a reversing
+application, marks the original reversed and restores the open amounts. The database backs
+every rule checked here (R1, R2, R3, R8, R9); the checks give clear errors first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+from enum import StrEnum
+
+from cashapp.core.clock import utc_now
+from cashapp.core.errors import (
+    AlreadyAppliedError,
+    AlreadyReversedError,
+    ConflictError,
+    InvariantViolation,
+    NotFoundError,
+)
+from cashapp.domain.money import AmountError, to_minor
+from cashapp.domain.proposals import CASH_KINDS, AllocationKind, Proposal
+from cashapp.reconciliation.lettrage import lettrage_code
+from cashapp.storage import Session
+from cashapp.storage.records import to_json
+from cashapp.storage.repositories import ledger
+from cashapp.storage.repositories.tenants import next_lettrage_number
+from cashapp.storage.tables import AllocationRow, DecisionRow
+
+
+class ActorType(StrEnum):
+    USER = "user"
+    MODEL = "model"
+    RULE = "rule"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Applied:
+    application_id: int
+    decision_id: int
+    lettrage_code: str
+    partial: bool
+
+
+def apply_proposal(
+    session: Session,
+    tenant: int,
+    bank_line_id: int,
+    proposal: Proposal,
+    *,
+    actor_type: ActorType,
+    actor_id: str,
+    model_name: str | None = None,
+    threshold: float | None = None,
+) -> Applied:
+    """Apply ``proposal`` to the bank line. ``AlreadyAppliedError`` if it has a live application.
+
+    ``actor_type`` user means a person confirmed it (export decision ``confirmed``); model or
+    rule means the service applied it (``auto``), and the proposal's model version is kept.
+    """
+    now = utc_now()
+    line = ledger.lock_bank_line(session, tenant, bank_line_id)
+    if line is None:
+        raise NotFoundError(f"no bank line {bank_line_id}")
+    if ledger.find_live_application(session, tenant, bank_line_id) is not None:
+        raise AlreadyAppliedError()
+    if line.status != "booked" or line.amount_minor <= 0:
+        raise ConflictError("only booked incoming payments can be applied", code="not_applicable")
+    currency = line.currency
+    try:
+        amounts = [to_minor(a.amount, currency) for a in proposal.allocations]
+    except AmountError as exc:
+        raise InvariantViolation(f"allocation amount not in {currency}: {exc}") from exc
+    cash = sum(
+        m for a, m in zip(proposal.allocations, amounts, strict=True) if a.kind in CASH_KINDS
+    )
+    if cash != line.amount_minor:
+        raise InvariantViolation(
+            f"R2: the proposal allocates {cash} of a bank line of {line.amount_minor} (minor units)"
+        )
+    invoices = ledger.lock_open_items_by_number(session, tenant, proposal.invoice_numbers())
+    reductions: dict[str, int] = defaultdict(int)
+    for allocation, minor in zip(proposal.allocations, amounts, strict=True):
+        if allocation.invoice_number is None:
+            continue
+        invoice = invoices.get(allocation.invoice_number)
+        if invoice is None:
+            raise NotFoundError(f"no open item {allocation.invoice_number!r}")
+        if invoice.currency != currency:
+            raise InvariantViolation(
+                f"invoice {invoice.invoice_number} is in {invoice.currency},"
+                f" the payment in {currency}"
+            )
+        reductions[invoice.invoice_number] += minor
+    for number, reduction in reductions.items():
+        if reduction > invoices[number].open_minor:
+            raise InvariantViolation(
+                f"R3: {reduction} would exceed the {invoices[number].open_minor} open on {number}"
+            )
+    partial = any(invoices[n].open_minor - r > 0 for n, r in reductions.items())
+    code = lettrage_code(next_lettrage_number(session, tenant), partial=partial)
+    evidence = to_json(
+        {
+            "allocations": proposal.allocations,
+            "evidence": proposal.evidence,
+            "customer_id": proposal.customer_id,
+            "confidence": proposal.confidence,
+        }
+    )
+    is_user = actor_type is ActorType.USER
+    decision = ledger.add_decision(
+        session,
+        DecisionRow(
+            tenant_id=tenant,
+            bank_line_id=bank_line_id,
+            kind="confirmed" if is_user else "auto",
+            actor_type=actor_type.value,
+            actor_id=actor_id,
+            model_name=model_name,
+            model_version=proposal.model_version,
+            score=proposal.confidence,
+            threshold=threshold,
+            evidence=evidence,
+            evidence_sha256=hashlib.sha256(evidence.encode()).hexdigest(),
+            created_at=now,
+        ),
+    )
+    assert decision.id is not None
+    application = ledger.add_application(
+        session,
+        ledger.new_application(
+            tenant_id=tenant,
+            bank_line_id=bank_line_id,
+            currency=currency,
+            decision_id=decision.id,
+            at=now,
+            lettrage_code=code,
+            lettrage_date=now.date(),
+            lettrage_partial=partial,
+        ),
+    )
+    assert application.id is not None
+    ledger.add_allocations(
+        session,
+        [
+            AllocationRow(
+                tenant_id=tenant,
+                application_id=application.id,
+                currency=currency,
+                kind=allocation.kind.value,
+                invoice_id=(
+                    invoices[allocation.invoice_number].id if allocation.invoice_number else None
+                ),
+                amount_minor=minor,
+                reason_code=allocation.reason_code.value if allocation.reason_code else None,
+            )
+            for allocation, minor in zip(proposal.allocations, amounts, strict=True)
+        ],
+    )
+    for number, reduction in sorted(reductions.items(), key=lambda nr: invoices[nr[0]].id):
+        ledger.move_open_amount(session, tenant, invoices[number].id, -reduction)
+    ledger.add_outbox_event(
+        session,
+        tenant,
+        event_id=f"application.created:{tenant}:{application.id}",
+        kind="application.created",
+        payload={
+            "application_id": application.id,
+            "bank_ref": line.bank_ref,
+            "lettrage_code": code,
+            "partial": partial,
+            "currency": currency,
+            "allocations": [
+                {
+                    "kind": a.kind.value,
+                    "invoice_number": a.invoice_number,
+                    "amount_minor": m,
+                    "reason_code": a.reason_code.value if a.reason_code else None,
+                }
+                for a, m in zip(proposal.allocations, amounts, strict=True)
+            ],
+        },
+        at=now,
+    )
+    return Applied(
+        application_id=application.id, decision_id=decision.id, lettrage_code=code, partial=partial
+    )
+
+
+def reverse_application(
+    session: Session,
+    tenant: int,
+    application_id: int,
+    *,
+    actor_type: ActorType,
+    actor_id: str,
+    reason: str = "",
+) -> int:
+    """Reverse a live application; returns the reversing application's id.
+
+    ``AlreadyReversedError`` the second time. The original rows stay, marked reversed.
+    """
+    now = utc_now()
+    original = ledger.find_application(session, tenant, application_id)
+    if original is None:
+        raise NotFoundError(f"no application {application_id}")
+    if original.reverses_id is not None:
+        raise ConflictError("a reversal cannot itself be reversed", code="not_reversible")
+    ledger.lock_bank_line(session, tenant, original.bank_line_id)  # lock order: line first
+    original = ledger.find_application(session, tenant, application_id)  # re-read under the lock
+    assert original is not None and original.id is not None
+    if original.reversed_at is not None:
+        raise AlreadyReversedError()
+    allocations = ledger.list_allocations(session, tenant, original.id)
+    restore: dict[int, int] = defaultdict(int)
+    for allocation in allocations:
+        if allocation.invoice_id is not None and allocation.kind != AllocationKind.ON_ACCOUNT:
+            restore[allocation.invoice_id] += allocation.amount_minor
+    ledger.lock_open_items_by_id(session, tenant, list(restore))
+    evidence = to_json({"reverses": original.id, "reason": reason})
+    decision = ledger.add_decision(
+        session,
+        DecisionRow(
+            tenant_id=tenant,
+            bank_line_id=original.bank_line_id,
+            kind="reversal",
+            actor_type=actor_type.value,
+            actor_id=actor_id,
+            model_version=None if actor_type is ActorType.USER else "reversal",
+            evidence=evidence,
+            evidence_sha256=hashlib.sha256(evidence.encode()).hexdigest(),
+            created_at=now,
+        ),
+    )
+    assert decision.id is not None
+    reversal = ledger.add_application(
+        session,
+        ledger.new_application(
+            tenant_id=tenant,
+            bank_line_id=original.bank_line_id,
+            currency=original.currency,
+            decision_id=decision.id,
+            at=now,
+            reverses_id=original.id,
+        ),
+    )
+    assert reversal.id is not None
+    ledger.mark_reversed(session, tenant, original.id, reversal_id=reversal.id, at=now)
+    for invoice_id in sorted(restore):
+        ledger.move_open_amount(session, tenant, invoice_id, restore[invoice_id])
+    ledger.add_outbox_event(
+        session,
+        tenant,
+        event_id=f"application.reversed:{tenant}:{original.id}",
+        kind="application.reversed",
+        payload={
+            "application_id": original.id,
+            "reversal_id": reversal.id,
+            "lettrage_code": original.lettrage_code,
+            "reason": reason,
+        },
+        at=now,
+    )
+    return reversal.id
