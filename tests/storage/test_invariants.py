@@ -252,9 +252,8 @@ def test_r2_cash_must_equal_the_bank_line(engine, tenant, ledger, make_proposal)
 @pytest.mark.postgres
 def test_r2_raw_sql_refused_at_commit_on_postgresql(postgres_engine) -> None:
     """PostgreSQL checks R2 in a deferred constraint trigger (SQLite: the unit of work, above)."""
-    from conftest import LedgerBuilder
-
     from cashapp.storage.repositories.tenants import create_tenant
+    from conftest import LedgerBuilder
 
     engine = postgres_engine
     with write_transaction(engine) as session:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from cashapp.api.errors import ErrorBody, install_error_handlers
 from cashapp.api.idempotency import IdempotencyMiddleware
 from cashapp.api.limits import BodySizeLimit
-from cashapp.api.routes import admin
+from cashapp.api.routes import admin, ledger
 from cashapp.core.settings import Settings, load_settings
 from cashapp.storage.engine import make_engine
 from cashapp.storage.migrate import upgrade_to_head
@@ -44,6 +44,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, migrate:
     app.state.settings = settings
     install_error_handlers(app)
     app.include_router(admin.router)
+    app.include_router(ledger.router)
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimit, json_bytes=JSON_CAP, upload_bytes=UPLOAD_CAP)
     return app

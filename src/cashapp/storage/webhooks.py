@@ -34,6 +34,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from cashapp.core.clock import utc_now
 from cashapp.storage.tables.columns import id_field, ref_field, timestamp_field
 from cashapp.storage.tables.integration import OutboxRow
+from cashapp.storage.tables.ledger import ApplicationRow
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 
@@ -100,13 +101,24 @@ class DueDelivery:
     attempts: int
 
 
-def ordering_key_of(payload: str, event_id: str) -> str:
-    """The bank line an event is about (its order group); the event itself when none is named."""
+def ordering_key_of(session: Session, tenant_id: int, payload: str, event_id: str) -> str:
+    """The bank line an event is about (its order group); the event itself when none is named.
+
+    The line is named by the payload (``bank_line_id``) or found through its application.
+    """
     try:
         data = json.loads(payload)
     except ValueError:
-        return event_id
-    line = data.get("bank_line_id") if isinstance(data, dict) else None
+        data = None
+    if not isinstance(data, dict):
+        return f"event:{event_id}"
+    line = data.get("bank_line_id")
+    if line is None and isinstance(data.get("application_id"), int):
+        line = session.exec(
+            select(ApplicationRow.bank_line_id).where(
+                ApplicationRow.tenant_id == tenant_id, ApplicationRow.id == data["application_id"]
+            )
+        ).first()
     return f"line:{line}" if line is not None else f"event:{event_id}"
 
 
@@ -156,7 +168,7 @@ def fan_out(session: Session, *, tenant_id: int | None = None, now: datetime | N
                     endpoint_id=endpoint.id,
                     outbox_id=event.id,
                     event_id=event.event_id,
-                    ordering_key=ordering_key_of(event.payload, event.event_id),
+                    ordering_key=ordering_key_of(session, endpoint.tenant_id, event.payload, event.event_id),
                     next_attempt_at=moment,
                 )
             )

@@ -82,9 +82,34 @@ def upgrade() -> None:
     op.create_index(
         "ix_webhook_delivery_order", "webhook_delivery", ["endpoint_id", "ordering_key", "outbox_id"]
     )
+    op.create_table(
+        "review_action",
+        sa.Column("id", _ID, nullable=False),
+        sa.Column("tenant_id", sa.BigInteger(), nullable=False),
+        sa.Column("bank_line_id", sa.BigInteger(), nullable=False),
+        sa.Column("actor", sa.String(length=200), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("version_seen", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.BigInteger(), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.Column("created_at", _TS, nullable=False),
+        sa.CheckConstraint(
+            "action IN ('confirm', 'change', 'split', 'write_off', 'reject', 'reverse')",
+            name="ck_review_action_action",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "bank_line_id"],
+            ["bank_line.tenant_id", "bank_line.id"],
+            name="fk_review_action_bank_line",
+        ),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_review_action_bank_line_id", "review_action", ["bank_line_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_review_action_bank_line_id", table_name="review_action")
+    op.drop_table("review_action")
     op.drop_index("ix_webhook_delivery_order", table_name="webhook_delivery")
     op.drop_index("ix_webhook_delivery_due", table_name="webhook_delivery")
     op.drop_table("webhook_delivery")
