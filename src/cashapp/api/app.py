@@ -7,10 +7,13 @@ with their own engine. The database is migrated to head on creation.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from cashapp.api import pages
 from cashapp.api.errors import ErrorBody, install_error_handlers
 from cashapp.api.idempotency import IdempotencyMiddleware
 from cashapp.api.limits import BodySizeLimit
@@ -45,6 +48,8 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, migrate:
     install_error_handlers(app)
     app.include_router(admin.router)
     app.include_router(ledger.router)
+    app.include_router(pages.router)
+    app.mount("/review/static", StaticFiles(directory=Path(__file__).parent / "static"), name="review-static")
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimit, json_bytes=JSON_CAP, upload_bytes=UPLOAD_CAP)
     return app

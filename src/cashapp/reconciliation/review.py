@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from enum import StrEnum
 
 from cashapp.core.errors import ConflictError, NotFoundError
-from cashapp.domain.proposals import Evidence, Proposal, ProposedAllocation
+from cashapp.domain.proposals import AllocationKind, Evidence, Proposal, ProposedAllocation
+from cashapp.domain.reasons import ReasonCode
 from cashapp.reconciliation.apply import ActorType, Applied, apply_proposal, reverse_application
 from cashapp.storage import Session
 from cashapp.storage import review as store
@@ -111,3 +113,25 @@ def reverse_reviewed(session: Session, tenant: int, application_id: int, *, acto
                             action="reverse", version_seen=version_seen or 0,
                             application_id=application_id, detail={"reason": reason})
     return reversal_id
+
+
+def write_off_allocations(
+    cash: Decimal, open_amounts: Sequence[tuple[str, Decimal]], reason: ReasonCode
+) -> list[ProposedAllocation]:
+    """"Paid in full": the cash settles the invoices in order, what it does not cover is written
+    off with ``reason``; cash beyond all of them stays on account."""
+    out: list[ProposedAllocation] = []
+    remaining = cash
+    for number, open_amount in open_amounts:
+        if open_amount <= 0:
+            continue
+        paid = min(open_amount, remaining)
+        if paid > 0:
+            out.append(ProposedAllocation(kind=AllocationKind.INVOICE, amount=paid, invoice_number=number))
+        if open_amount - paid > 0:
+            out.append(ProposedAllocation(kind=AllocationKind.WRITE_OFF, amount=open_amount - paid,
+                                          invoice_number=number, reason_code=reason))
+        remaining -= paid
+    if remaining > 0:
+        out.append(ProposedAllocation(kind=AllocationKind.ON_ACCOUNT, amount=remaining))
+    return out

@@ -394,3 +394,33 @@ def oldest_open_booking_date(session: Session, tenant_id: int) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+def remittances_for_amount(session: Session, tenant_id: int, *, currency: str, amount: str,
+                           scan: int = 500, limit: int = 3) -> list[str]:
+    """Payloads (JSON) of recent remittance advices whose total is the payment's amount."""
+    from decimal import Decimal, InvalidOperation
+
+    from cashapp.storage.tables import RemittanceRow
+
+    rows = session.execute(
+        select(col(RemittanceRow.total), col(RemittanceRow.payload))
+        .where(col(RemittanceRow.tenant_id) == tenant_id, col(RemittanceRow.currency) == currency,
+               col(RemittanceRow.total).is_not(None))
+        .order_by(col(RemittanceRow.id).desc()).limit(scan)
+    ).all()
+    out = []
+    for total, payload in rows:
+        try:
+            if Decimal(total) == Decimal(amount):
+                out.append(payload)
+        except InvalidOperation:
+            continue
+        if len(out) == limit:
+            break
+    return out
+
+
+def next_open_line_id(session: Session, tenant_id: int, after_id: int) -> int | None:
+    rows = list_lines(session, tenant_id, state="open", credits_only=True, after_id=after_id, limit=1)
+    return rows[0].line.id if rows else None
