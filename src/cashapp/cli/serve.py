@@ -6,6 +6,8 @@ the API are sibling entry points). Register with ``register(app)`` on the Typer 
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 import uvicorn
 
@@ -13,9 +15,9 @@ APP_FACTORY = "cashapp.api.app:create_default_app"
 
 
 def serve(
-    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
-    port: int = typer.Option(8000, min=1, max=65535, help="TCP port."),
-    workers: int = typer.Option(1, min=1, max=64, help="Worker processes."),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json) and the review queue (/review)."""
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
