@@ -116,13 +116,14 @@ class LedgerBuilder:
         customer: str = "C1",
         open_amount: str | None = None,
         reference: str | None = None,
+        customer_name: str | None = None,
     ) -> None:
         from cashapp.reconciliation.open_items import import_open_items
 
         item = OpenItem(
             invoice_number=number,
             customer_id=customer,
-            customer_name=f"Customer {customer}",
+            customer_name=customer_name or f"Customer {customer}",
             issue_date=date(2025, 10, 1),
             due_date=date(2025, 10, 31),
             currency=currency,
@@ -134,7 +135,10 @@ class LedgerBuilder:
             import_open_items(session, self.tenant, [item])
 
     def lines(
-        self, *specs: tuple[str, str] | tuple[str, str, str], currency: str = "EUR"
+        self,
+        *specs: tuple[str, str] | tuple[str, str, str],
+        currency: str = "EUR",
+        payer: str = "Payer Ltd",
     ) -> list[int]:
         """Store a statement with lines ``(amount, remittance_text[, currency])``; their ids."""
         from cashapp.reconciliation.ingest import sha256_of, store_statement_file
@@ -153,7 +157,7 @@ class LedgerBuilder:
                     amount=Decimal(spec[0]),
                     currency=spec[2] if len(spec) > 2 else currency,  # type: ignore[misc]
                     booking_date=date(2025, 11, 5),
-                    counterparty_name="Payer Ltd",
+                    counterparty_name=payer,
                     remittance_text=spec[1],
                 )
             )

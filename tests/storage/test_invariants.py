@@ -58,7 +58,8 @@ def test_r1_one_live_application_per_line(engine, tenant, ledger, make_proposal)
     message = refused(
         engine,
         "INSERT INTO application (tenant_id, bank_line_id, currency, decision_id, lettrage_code,"
-        " lettrage_partial, created_at) VALUES (:t, :l, 'EUR', :d, 'ZZZ', false, CURRENT_TIMESTAMP)",
+        " lettrage_partial, created_at)"
+        " VALUES (:t, :l, 'EUR', :d, 'ZZZ', false, CURRENT_TIMESTAMP)",
         {"t": tenant, "l": line, "d": decision},
     )
     assert "unique" in message.lower()
@@ -252,8 +253,9 @@ def test_r2_cash_must_equal_the_bank_line(engine, tenant, ledger, make_proposal)
 @pytest.mark.postgres
 def test_r2_raw_sql_refused_at_commit_on_postgresql(postgres_engine) -> None:
     """PostgreSQL checks R2 in a deferred constraint trigger (SQLite: the unit of work, above)."""
+    from tests.conftest import LedgerBuilder
+
     from cashapp.storage.repositories.tenants import create_tenant
-    from conftest import LedgerBuilder
 
     engine = postgres_engine
     with write_transaction(engine) as session:

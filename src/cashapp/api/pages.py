@@ -26,7 +26,7 @@ from cashapp.core.errors import CashappError, InputError, NotFoundError
 from cashapp.domain.money import parse_amount
 from cashapp.domain.proposals import AllocationKind, ProposedAllocation
 from cashapp.domain.reasons import ReasonCode
-from cashapp.reconciliation.review import (
+from cashapp.reconciliation.review_actions import (
     ReviewAction,
     apply_reviewed,
     reject_proposals,

@@ -33,3 +33,7 @@ class ReferenceCandidate:
     end: int | None = None
     amount: Decimal | None = None  # an amount written next to it, if any
     reason: ReasonCode | None = None  # a deduction reason written next to it, if any
+    # how the text differs from the normalized form, for the matcher to weigh: "separators",
+    # "prefix_missing", "zeros_dropped", "confusion:O>0", "transposition", "split",
+    # "invalid_check_digits", "labelled", "model"...; empty when written exactly so
+    evidence: tuple[str, ...] = ()

@@ -8,7 +8,7 @@ ledger's apply step; SUGGESTED ones go to the review queue.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
@@ -36,6 +36,10 @@ class LedgerView:
 
     open_items: Sequence[OpenItem]
     customers: Sequence[Customer] = ()
+    # Learned from confirmed matches (accepted alias rules): a payer account or payer name
+    # (as written on bank lines) -> the customer id(s) it pays for. Evidence, not proof.
+    learned_accounts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    learned_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -45,7 +45,7 @@ from cashapp.domain.remittances import RemittanceFile
 from cashapp.extractors.read import read_bytes
 from cashapp.reconciliation.ingest import sha256_of, store_remittance_file, store_statement_file
 from cashapp.reconciliation.open_items import import_open_items
-from cashapp.reconciliation.review import (
+from cashapp.reconciliation.review_actions import (
     ReviewAction,
     apply_reviewed,
     reject_proposals,

@@ -164,8 +164,10 @@ def upsert_open_items(
             update(table)
             .where(table.c.id == bindparam("b_id"))
             .values(
-                {name: bindparam(f"b_{name}") for name in (*_DESCRIPTIVE, *_AMOUNTS)},
-                version=table.c.version + 1,
+                {
+                    **{name: bindparam(f"b_{name}") for name in (*_DESCRIPTIVE, *_AMOUNTS)},
+                    "version": table.c.version + 1,
+                }
             ),
             changes,
         )

@@ -1,0 +1,147 @@
+"""Invoice, PO and customer numbers in free text, read with the seller's learned numbering.
+
+The text is cut into chunks (letters and digits joined by ``- / . _``); windows of one to
+three chunks separated only by white space are tried, so a number cut by a space or an
+MT940 subfield break (``INV-2024-0`` / ``0123``) is joined again. Amounts and dates are
+masked first. Each window is resolved against the open numbers (``resolve``) or, when the
+ledger is not known, re-rendered by the learned families; the best non-overlapping windows
+win. A PO or customer label before a number makes it a PO or customer candidate.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from cashapp.domain.references import ReferenceKind
+from cashapp.extractors.nlp.labels import label_before
+from cashapp.extractors.nlp.resolve import Resolution, confusion_variants, resolve_invoice
+from cashapp.extractors.nlp.shapes import ReferenceShapes, loose_form
+
+_CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+)*")
+_MAX_WINDOW = 3
+_MAX_CHUNK = 30
+_GENERIC = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9\-/._]{2,24}$")
+_PREFIXED = re.compile(r"^[A-Z]{1,5}[-/._]?\d{3,}(?:[-/._]\d+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class NumberHit:
+    kind: ReferenceKind
+    text: str
+    normalized: str
+    start: int
+    end: int
+    confidence: float
+    edits: tuple[str, ...]
+
+
+def find_numbers(
+    text: str, shapes: ReferenceShapes | None, *, masked: Sequence[tuple[int, int]] = ()
+) -> list[NumberHit]:
+    """Invoice (and labelled PO/customer) numbers, non-overlapping, in text order."""
+    chunks = [
+        (m.start(), m.end())
+        for m in _CHUNK.finditer(text)
+        if m.end() - m.start() <= _MAX_CHUNK and not _inside(m.start(), m.end(), masked)
+    ]
+    proposals: list[NumberHit] = []
+    for i in range(len(chunks)):
+        for j in range(i + 1, min(i + _MAX_WINDOW, len(chunks)) + 1):
+            start, end = chunks[i][0], chunks[j - 1][1]
+            if j - 1 > i and not text[chunks[j - 2][1]:chunks[j - 1][0]].isspace():
+                break
+            written = text[start:end]
+            if not any(ch.isdigit() for ch in written) and not confusion_variants(written):
+                continue
+            hit = _read_window(text, written, start, end, shapes, split=j - i > 1)
+            if hit is not None:
+                proposals.append(hit)
+    return _best_non_overlapping(proposals)
+
+
+def _inside(start: int, end: int, masked: Sequence[tuple[int, int]]) -> bool:
+    return any(s <= start and end <= e for s, e in masked)
+
+
+def _read_window(
+    text: str, written: str, start: int, end: int, shapes: ReferenceShapes | None, *, split: bool
+) -> NumberHit | None:
+    label = label_before(text, start)
+    if label in ("po", "customer"):
+        if split or not any(ch.isdigit() for ch in written):
+            return None
+        kind = ReferenceKind.PO if label == "po" else ReferenceKind.CUSTOMER
+        return NumberHit(kind, written, written.upper(), start, end, 0.85, ("labelled",))
+    extra = ("split",) if split else ()
+    if shapes is not None and shapes.known:
+        resolutions = resolve_invoice(written, shapes)
+        if resolutions:
+            return _from_resolutions(written, start, end, resolutions, extra, label)
+    if shapes is not None and shapes.families:
+        readings = shapes.read(loose_form(written))
+        if readings:
+            canonical, prefix_missing, zeros = readings[0]
+            digits = sum(ch.isdigit() for ch in written)
+            if prefix_missing and label is None and digits < 5:
+                return None
+            conf = 0.7 - 0.2 * prefix_missing - 0.1 * zeros - 0.05 * split
+            conf += 0.15 * (label == "invoice")
+            if shapes.known:
+                conf -= 0.25  # fits the numbering but is not an open invoice
+            edits = ("unknown",) * bool(shapes.known) + extra
+            return NumberHit(ReferenceKind.INVOICE, written, canonical, start, end,
+                             round(conf, 3), edits)
+        return None
+    if shapes is None and not split:
+        return _generic(written, start, end, label)
+    return None
+
+
+def _from_resolutions(
+    written: str, start: int, end: int, resolutions: list[Resolution],
+    extra: tuple[str, ...], label: str | None,
+) -> NumberHit | None:
+    best = resolutions[0]
+    edits = best.edits + extra
+    conf = 0.97
+    for edit in edits:
+        conf -= _EDIT_COST.get(edit.split(":")[0], 0.05)
+    significant = sum(ch.isdigit() for ch in written)
+    if "prefix_missing" in edits and significant < 4 and label is None:
+        return None
+    if "prefix_missing" in edits and significant < 6:
+        conf -= 0.1
+    if label == "invoice":
+        conf += 0.03
+    ties = [r for r in resolutions if len(r.edits) == len(best.edits)]
+    if len(ties) > 1:
+        conf = min(conf, 0.5)
+    return NumberHit(ReferenceKind.INVOICE, written, best.number, start, end,
+                     round(min(conf, 0.99), 3), edits)
+
+
+_EDIT_COST = {"separators": 0.02, "prefix_missing": 0.06, "zeros_dropped": 0.04,
+              "confusion": 0.1, "transposition": 0.15, "split": 0.03}
+
+
+def _generic(written: str, start: int, end: int, label: str | None) -> NumberHit | None:
+    upper = written.upper()
+    if label == "invoice" and _GENERIC.match(upper):
+        return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.7, ("labelled",))
+    if _PREFIXED.match(upper):
+        return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.5, ("shape",))
+    return None
+
+
+def _best_non_overlapping(proposals: list[NumberHit]) -> list[NumberHit]:
+    ranked = sorted(
+        proposals,
+        key=lambda h: (-h.confidence, -(h.end - h.start), h.start),
+    )
+    chosen: list[NumberHit] = []
+    for hit in ranked:
+        if all(hit.end <= c.start or c.end <= hit.start for c in chosen):
+            chosen.append(hit)
+    return sorted(chosen, key=lambda h: h.start)

@@ -1,0 +1,166 @@
+"""Deduction reasons written by payers (English, French, German, Dutch, Spanish, Italian),
+mapped to the canonical codes of CONTRACT.md.
+
+A lexicon of word stems per code, matched on accent-folded lower-case text with word
+boundaries. Strong terms (``Skonto``, ``frais bancaires``) weigh more than weak ones
+(``prix``, ``port``) that also appear outside a deduction. The best-scoring code wins; its
+confidence drops when another code scores close to it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from cashapp.domain.reasons import ReasonCode
+
+# (pattern, weight). Patterns are regex fragments on folded text; \b is added around them.
+_LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
+    ReasonCode.DISCOUNT: [
+        (r"(?:early|prompt)[ -]payment(?: discount)?|cash discount|discount(?:ed)?|disc", 1.0),
+        (r"escompte|remise (?:pour )?paiement (?:anticipe|comptant)|remise", 0.9),
+        (r"skonto(?:abzug)?|abzugl(?:ich)? skonto|rabatt", 1.0),
+        (r"korting|betalingskorting|kredietbeperking", 1.0),
+        (r"descuento(?: por)?(?: pronto pago)?|pronto pago|dto\.?", 1.0),
+        (r"sconto(?: pronto pagamento)?|abbuono", 1.0),
+        (r"\d+(?:[.,]\d+)? ?%", 0.4),
+    ],
+    ReasonCode.DAMAGED: [
+        (r"damaged?|damages|broken|defective|breakage", 1.2),
+        (r"endommage(?:e|s|es)?|abime(?:e|s)?|casse(?:e|s)?|avarie(?:e|s)?|defectueu(?:x|se)", 1.2),
+        (r"beschadigt|beschaedigt|beschadigung|bruch|defekt|transportschaden", 1.2),
+        (r"beschadigd|schade|kapot|defect", 1.2),
+        (r"danad[oa]s?|danos?|averiad[oa]s?|rot[oa]s?|defectuos[oa]s?", 1.2),
+        (r"danneggiat[oaie]|rott[oaie]|difettos[oaie]|guast[oaie]", 1.2),
+    ],
+    ReasonCode.PRICING: [
+        (r"pric(?:e|ing)(?: difference| error| discrepancy| adjustment)?|wrong price"
+         r"|overcharged?", 1.1),
+        (r"(?:ecart|difference|erreur) de prix|prix", 1.0),
+        (r"preis(?:differenz|abweichung|fehler|korrektur)?|falscher preis", 1.1),
+        (r"prijs(?:verschil|fout|correctie)?", 1.1),
+        (r"(?:diferencia|error) de precio|precio", 1.0),
+        (r"(?:differenza|errore) (?:di )?prezzo|prezzo(?: errato)?", 1.0),
+    ],
+    ReasonCode.SHORT_SHIPMENT: [
+        (r"short[ -]?(?:shipment|shipped|delivery|ship)|shortage|missing(?: items?| goods)?"
+         r"|not received|quantity short|short qty|undelivered", 1.2),
+        (r"manquants?|manque|livraison (?:incomplete|partielle)|quantite manquante"
+         r"|non livre(?:e|s)?", 1.2),
+        (r"fehlmenge|mindermenge|minderlieferung|fehlende ware|nicht geliefert|teillieferung", 1.2),
+        (r"tekort|ontbrekend(?:e)?|niet geleverd|manco", 1.2),
+        (r"faltantes?|falta(?: de)? (?:mercancia|material)|no recibid[oa]s?|envio incompleto", 1.2),
+        (r"mancant[ei]|merce mancante|ammanco|consegna parziale|non consegnat[oa]", 1.2),
+    ],
+    ReasonCode.PROMOTION: [
+        (r"promo(?:tion(?:al)?)?(?: allowance)?|co-?op(?: advertising)?|advertising allowance"
+         r"|marketing(?: allowance| fee)?|trade allowance|listing fee", 1.3),
+        (r"remise promotionnelle|cooperation commerciale|participation publicitaire", 1.5),
+        (r"werbekostenzuschuss|wkz|aktion(?:srabatt)?|werbezuschuss", 1.4),
+        (r"promotie|actie(?:korting)?|reclamebijdrage", 1.3),
+        (r"promocion(?:al)?|campana|publicidad", 1.3),
+        (r"promozion(?:e|ale)|contributo (?:promozionale|pubblicitario)|pubblicita", 1.3),
+    ],
+    ReasonCode.FREIGHT: [
+        (r"freight|shipping(?: cost| costs| charges?)?|carriage"
+         r"|delivery (?:charge|fee|cost)s?", 1.2),
+        (r"frais de (?:port|transport|livraison)|transport|port", 1.0),
+        (r"fracht(?:kosten)?|versandkosten|transportkosten|lieferkosten", 1.2),
+        (r"vracht(?:kosten)?|verzendkosten|transportkosten", 1.2),
+        (r"flete|portes|gastos de (?:envio|transporte)", 1.2),
+        (r"trasporto|spese di (?:spedizione|trasporto)|nolo", 1.2),
+    ],
+    ReasonCode.BANK_CHARGES: [
+        (r"bank (?:charges?|fees?|costs?)|transfer fees?|wire fees?|remittance fees?", 1.6),
+        (r"frais bancaires|commissions? bancaires?|frais de virement", 1.6),
+        (r"bankgebuhren?|bankspesen|bankkosten|uberweisungsgebuhr|spesen", 1.6),
+        (r"bankkosten|transactiekosten|overboekingskosten", 1.6),
+        (r"comision(?:es)? bancarias?|gastos bancarios|comisiones", 1.6),
+        (r"commission[ei] bancari[ea]|spese bancarie", 1.6),
+    ],
+    ReasonCode.TAX: [
+        (r"tax(?:es)?|vat|withholding(?: tax)?|sales tax", 1.0),
+        (r"tva|taxes?|retenue a la source", 1.0),
+        (r"mwst|ust|umsatzsteuer|mehrwertsteuer|quellensteuer|steuer", 1.0),
+        (r"btw|belasting", 1.0),
+        (r"iva|retencion|impuestos?|irpf", 1.0),
+        (r"ritenuta(?: d'acconto)?|imposta|iva", 1.0),
+    ],
+    ReasonCode.DUPLICATE: [
+        (r"duplicate(?: billing| invoice| payment)?|double (?:payment|billing|invoice)"
+         r"|paid twice|already paid|billed twice", 1.5),
+        (r"doublon|double (?:paiement|facturation)|deja paye(?:e)?|facture en double", 1.5),
+        (r"doppelzahlung|doppelt(?: berechnet| bezahlt)?|bereits bezahlt|doppelberechnung", 1.5),
+        (r"dubbele? (?:betaling|factuur|facturering)|reeds betaald|al betaald", 1.5),
+        (r"duplicad[oa]|pago doble|doble (?:pago|factura)|ya pagad[oa]", 1.5),
+        (r"duplicat[oa]|doppio pagamento|doppia fattura|gia pagat[oa]", 1.5),
+    ],
+    ReasonCode.RETURNS: [
+        (r"returns?|returned(?: goods)?|rma|goods back", 1.2),
+        (r"retours?|retourne(?:e|s)?|marchandises? retournee?s?|avoir retour", 1.2),
+        (r"retoure|rucksendung|zuruckgesandt|ruckgabe|retourware", 1.2),
+        (r"retour(?:zending|nering)?|teruggestuurd|retourgoederen", 1.2),
+        (r"devolucion(?:es)?|devuelt[oa]s?|mercancia devuelta", 1.2),
+        (r"reso|resi|restituit[oa]|merce resa", 1.2),
+    ],
+    ReasonCode.OTHER: [
+        (r"deduct(?:ion|ed)?|adjustment|short[ -]?paid|withheld|dispute[d]?|claim", 0.5),
+        (r"deduction|retenue|ajustement|litige|reclamation", 0.5),
+        (r"abzug|kurzung|gekurzt|einbehalt(?:en)?|reklamation", 0.5),
+        (r"aftrek|inhouding|ingehouden|verrekening|claim", 0.5),
+        (r"deduccion|retenid[oa]|ajuste|reclamacion", 0.5),
+        (r"deduzione|trattenut[oa]|rettifica|reclamo|contestazione", 0.5),
+    ],
+}
+
+_PATTERNS: list[tuple[ReasonCode, re.Pattern[str], float]] = [
+    (code, re.compile(r"(?<![a-z])(?:" + frag + r")(?![a-z])"), weight)
+    for code, entries in _LEXICON.items()
+    for frag, weight in entries
+]
+# A cheap gate: texts without any of these letters sequences have no reason word.
+_SPECIFIC = [c for c in ReasonCode if c is not ReasonCode.OTHER]
+
+
+@dataclass(frozen=True, slots=True)
+class ReasonHit:
+    code: ReasonCode
+    start: int
+    end: int
+    weight: float
+
+
+def fold(text: str) -> str:
+    """Lower case without accents; same length as ``text`` for the usual Latin letters."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return folded.replace("ß", "ss") if "ß" in folded else folded
+
+
+def find_reason_hits(text: str) -> list[ReasonHit]:
+    """Every reason word in ``text``; positions refer to the folded text."""
+    folded = fold(text)
+    hits = []
+    for code, pattern, weight in _PATTERNS:
+        for match in pattern.finditer(folded):
+            hits.append(ReasonHit(code, match.start(), match.end(), weight))
+    return hits
+
+
+def score_reason(hits: list[ReasonHit]) -> tuple[ReasonCode, float] | None:
+    """The most weighty code and a confidence in 0..1; None without any reason word."""
+    if not hits:
+        return None
+    scores: dict[ReasonCode, float] = {}
+    for hit in hits:
+        scores[hit.code] = scores.get(hit.code, 0.0) + hit.weight
+    specific = {c: s for c, s in scores.items() if c is not ReasonCode.OTHER}
+    if not specific:
+        return ReasonCode.OTHER, 0.6
+    ranked = sorted(specific.items(), key=lambda kv: -kv[1])
+    best_code, best = ranked[0]
+    runner_up = ranked[1][1] if len(ranked) > 1 else 0.0
+    margin = (best - runner_up) / best
+    confidence = min(0.97, 0.55 + 0.25 * min(best, 1.6) / 1.6 + 0.2 * margin)
+    return best_code, round(confidence, 3)

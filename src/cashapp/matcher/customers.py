@@ -1,0 +1,98 @@
+"""Customer identification: who paid, from the payer's account, the payer's name (any
+variant: case, accents, legal form dropped or spelled out, truncated at 18/27/35
+characters), the ultimate debtor, a linked remittance's payer, learned aliases, and the
+customers of the items the line names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from rapidfuzz import fuzz
+
+from cashapp.matcher.api import LineToMatch
+from cashapp.matcher.index import NAME_PREFIX, LedgerIndex
+from cashapp.matcher.normalize import compact_name, iban_key, name_key, name_words
+from cashapp.matcher.refscan import ReferenceHit
+
+FUZZY_NAME_MIN = 86.0  # token_sort_ratio below this is not evidence of the payer
+MAX_WORD_FANOUT = 400  # a name word shared by more customers than this is not a key
+
+
+@dataclass(slots=True)
+class PayerEvidence:
+    """How strongly the line points at one customer, and why."""
+
+    customer_id: str
+    account: float = 0.0  # known or learned account of the customer
+    name: float = 0.0  # best similarity of a payer name (0..1)
+    reference: float = 0.0  # strongest reference to one of its items
+    how: list[str] = field(default_factory=list)
+
+    @property
+    def score(self) -> float:
+        return max(self.account, self.name, self.reference)
+
+
+def identify_customers(
+    task: LineToMatch, index: LedgerIndex, hits: Mapping[int, ReferenceHit]
+) -> dict[str, PayerEvidence]:
+    """Every customer the line points at, with the evidence for each."""
+    found: dict[str, PayerEvidence] = {}
+
+    def note(customer_id: str, kind: str, value: float, how: str) -> None:
+        ev = found.setdefault(customer_id, PayerEvidence(customer_id))
+        if value > getattr(ev, kind):
+            setattr(ev, kind, value)
+        if how not in ev.how:
+            ev.how.append(how)
+
+    line = task.line
+    accounts = [line.counterparty_account] + [r.payer_account for r in task.remittances]
+    for account in accounts:
+        key = iban_key(account)
+        if not key:
+            continue
+        for cid in index.by_account.get(key, ()):
+            note(cid, "account", 1.0, f"known account {account}")
+        for cid in index.learned_accounts.get(key, ()):
+            note(cid, "account", 0.95, f"learned account {account}")
+    names = [line.counterparty_name, line.ultimate_party] + [r.payer for r in task.remittances]
+    for name in names:
+        if not name:
+            continue
+        for cid, similarity, how in match_name(index, name):
+            note(cid, "name", similarity, how)
+    for hit in hits.values():
+        cid = index.items[hit.item].customer_id
+        number = index.items[hit.item].invoice_number
+        note(cid, "reference", hit.strength, f"names its item {number}")
+    return found
+
+
+def match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str]]:
+    """Customers whose name matches ``name``: exactly (after normalising), learned, as a
+    truncation, or fuzzily among the customers sharing a significant word."""
+    key = name_key(name)
+    if not key:
+        return
+    for cid in index.by_name.get(key, ()):
+        yield cid, 1.0, f"payer name {name!r}"
+    for cid in index.learned_names.get(key, ()):
+        yield cid, 0.95, f"learned payer name {name!r}"
+    compact = compact_name(name)
+    if len(compact) >= NAME_PREFIX:
+        for cid in index.by_name_prefix.get(compact[:NAME_PREFIX], ()):
+            full = index.customer_keys[cid].replace(" ", "")
+            if full != compact and (full.startswith(compact) or compact.startswith(full)):
+                yield cid, 0.93, f"payer name {name!r} (truncated)"
+    pool: set[str] = set()
+    for word in name_words(name):
+        owners = index.by_name_word.get(word, ())
+        if len(word) >= 3 and len(owners) <= MAX_WORD_FANOUT:
+            pool.update(owners)
+    for cid in pool:
+        similarity = fuzz.token_sort_ratio(key, index.customer_keys[cid])
+        if similarity >= FUZZY_NAME_MIN and similarity < 100:
+            yield cid, 0.9 * similarity / 100, f"payer name {name!r} ~ {similarity:.0f}%"
