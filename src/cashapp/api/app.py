@@ -26,7 +26,7 @@ JSON_CAP = int(os.environ.get("CASHAPP_MAX_JSON_BYTES", str(16 * 1024 * 1024)))
 UPLOAD_CAP = int(os.environ.get("CASHAPP_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 404, 409, 413, 422)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 415, 422)
 }
 
 

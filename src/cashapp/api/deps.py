@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from cashapp.storage.apikeys import Principal, Scope, authenticate_key
 from cashapp.storage.transactions import read_session
 
 BEARER = "bearer "
+bearer_scheme = HTTPBearer(auto_error=False, scheme_name="ApiKey",
+                           description="An API key of the tenant: `Authorization: Bearer cak_...`")
 
 
 def get_engine(request: Request) -> Any:
@@ -32,11 +35,12 @@ def principal_from_header(engine: Any, authorization: str | None) -> Principal |
 
 def get_principal(
     request: Request,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)] = None,
 ) -> Principal:
     cached = getattr(request.state, "principal", None)
     if isinstance(cached, Principal):
         return cached
+    authorization = f"Bearer {credentials.credentials}" if credentials else None
     principal = principal_from_header(request.app.state.engine, authorization)
     if principal is None:
         raise HTTPException(401, "a valid API key is required", headers={"WWW-Authenticate": "Bearer"})

@@ -57,14 +57,26 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "validation_error", "; ".join(problems) or "invalid request")
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {401: "unauthenticated", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
                  413: "request_too_large", 415: "unsupported_media_type"}
         detail = exc.detail if isinstance(exc.detail, str) else "request refused"
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # list every method of the path, not only the first route's
+            headers["Allow"] = ", ".join(sorted(_methods_of(app, request.url.path)))
         return error_response(exc.status_code, codes.get(exc.status_code, "http_error"), detail,
-                              headers=dict(exc.headers or {}))
+                              headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return error_response(500, "internal_error", "internal error")
+
+
+def _methods_of(app: FastAPI, path: str) -> set[str]:
+    """The methods the published API has for ``path`` (from the OpenAPI paths)."""
+    methods: set[str] = set()
+    for template, item in app.openapi().get("paths", {}).items():
+        if re.fullmatch(re.sub(r"\\{[^/]+\\}", "[^/]+", re.escape(template)), path):
+            methods |= {m.upper() for m in item}
+    return methods or {"GET"}

@@ -3,12 +3,12 @@ actions, applications, deductions and the lettrage feed. Amounts are decimal str
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, Field, StringConstraints
 
-from cashapp.api.schemas import Input
+from cashapp.api.schemas import Input, Timestamp
 from cashapp.domain.proposals import AllocationKind
 from cashapp.domain.reasons import ReasonCode
 
@@ -19,14 +19,23 @@ Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
 Iban = Annotated[str, StringConstraints(max_length=64)]
 
 
+def _iso_text(value: object) -> object:
+    if not isinstance(value, str | date):
+        raise ValueError("an ISO date (YYYY-MM-DD) is required")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_text)]
+
+
 class OpenItemCreate(Input):
     """One row of the open-items CSV contract, as JSON."""
 
     invoice_number: Code
     customer_id: Code
     customer_name: Annotated[str, StringConstraints(min_length=1, max_length=300)]
-    issue_date: date
-    due_date: date
+    issue_date: IsoDate
+    due_date: IsoDate
     currency: Currency
     amount: AmountText
     open_amount: AmountText | None = None
@@ -138,12 +147,12 @@ class ApplicationRead(BaseModel):
     bank_line_id: int
     bank_ref: str
     reverses_id: int | None
-    reversed_at: datetime | None
+    reversed_at: Timestamp | None
     reversed_by: int | None
     lettrage_code: str | None
     lettrage_date: date | None
     partial: bool
-    created_at: datetime
+    created_at: Timestamp
     allocations: list[AllocationRead]
 
 
@@ -206,7 +215,7 @@ class DeductionRead(BaseModel):
     currency: str
     invoice_number: str | None
     reason_code: str | None
-    created_at: datetime
+    created_at: Timestamp
 
 
 class DeductionPage(BaseModel):

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
@@ -143,7 +144,7 @@ def _remittances(session: Any, tenant: int, currency: str, amount: str) -> list[
 
 
 @router.get("/lines/{bank_line_id}", response_class=HTMLResponse)
-def line_page(request: Request, bank_line_id: int) -> HTMLResponse:
+def line_page(request: Request, bank_line_id: Annotated[int, PathParam(ge=1, le=2**62)]) -> HTMLResponse:
     principal = _require(request)
     tenant = principal.tenant_id
     with read_session(request.app.state.engine) as session:
@@ -179,7 +180,7 @@ def _open_items(session: Any, tenant: int, customer: str | None, q: str | None) 
 
 
 @router.get("/lines/{bank_line_id}/open-items", response_class=HTMLResponse)
-def search_open_items(request: Request, bank_line_id: int, customer: str | None = None, q: str | None = None,
+def search_open_items(request: Request, bank_line_id: Annotated[int, PathParam(ge=1, le=2**62)], customer: str | None = None, q: str | None = None,
                       fragment: int = 0) -> HTMLResponse:
     principal = _require(request)
     with read_session(request.app.state.engine) as session:
@@ -225,7 +226,7 @@ def _escape(text: str) -> str:
 
 
 @router.post("/lines/{bank_line_id}/confirm")
-def confirm(request: Request, bank_line_id: int, version: Annotated[int, Form(ge=0)]) -> Response:
+def confirm(request: Request, bank_line_id: Annotated[int, PathParam(ge=1, le=2**62)], version: Annotated[int, Form(ge=0)]) -> Response:
     def work(session: Any, tenant: int, actor: str) -> str:
         summary = views.get_line_summary(session, tenant, bank_line_id)
         assert summary is not None
@@ -237,7 +238,7 @@ def confirm(request: Request, bank_line_id: int, version: Annotated[int, Form(ge
 
 
 @router.post("/lines/{bank_line_id}/apply")
-async def apply_form(request: Request, bank_line_id: int) -> Response:
+async def apply_form(request: Request, bank_line_id: Annotated[int, PathParam(ge=1, le=2**62)]) -> Response:
     form = await request.form()
     kinds, numbers = form.getlist("kind"), form.getlist("invoice_number")
     amounts, reasons = form.getlist("amount"), form.getlist("reason_code")
@@ -270,7 +271,7 @@ async def apply_form(request: Request, bank_line_id: int) -> Response:
 
 
 @router.post("/lines/{bank_line_id}/write-off")
-def write_off(request: Request, bank_line_id: int, version: Annotated[int, Form(ge=0)],
+def write_off(request: Request, bank_line_id: Annotated[int, PathParam(ge=1, le=2**62)], version: Annotated[int, Form(ge=0)],
               reason: Annotated[str, Form()], invoices: Annotated[str, Form(max_length=2000)] = "") -> Response:
     def work(session: Any, tenant: int, actor: str) -> str:
         summary = views.get_line_summary(session, tenant, bank_line_id)
@@ -293,7 +294,7 @@ def write_off(request: Request, bank_line_id: int, version: Annotated[int, Form(
 
 
 @router.post("/lines/{bank_line_id}/reject")
-def reject(request: Request, bank_line_id: int, version: Annotated[int, Form(ge=0)],
+def reject(request: Request, bank_line_id: Annotated[int, PathParam(ge=1, le=2**62)], version: Annotated[int, Form(ge=0)],
            reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
     def work(session: Any, tenant: int, actor: str) -> str:
         reject_proposals(session, tenant, bank_line_id, version_seen=version, actor=actor, reason=reason)
@@ -302,7 +303,7 @@ def reject(request: Request, bank_line_id: int, version: Annotated[int, Form(ge=
 
 
 @router.post("/applications/{application_id}/reverse")
-def reverse(request: Request, application_id: int, version: Annotated[int, Form(ge=0)],
+def reverse(request: Request, application_id: Annotated[int, PathParam(ge=1, le=2**62)], version: Annotated[int, Form(ge=0)],
             reason: Annotated[str, Form(max_length=1000)] = "") -> Response:
     principal = _require(request)
     with read_session(request.app.state.engine) as session:

@@ -6,14 +6,22 @@ from the credential). Amounts are decimal strings, never floats.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from cashapp.storage.apikeys import Scope
 
 MAX_PAGE = 500
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite hands timestamps back without their offset; they are stored in UTC.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+Timestamp = Annotated[datetime, AfterValidator(_aware)]
 
 
 class Input(BaseModel):
@@ -34,9 +42,9 @@ class ApiKeyRead(BaseModel):
     key_id: str
     name: str
     scopes: list[Scope]
-    created_at: datetime
-    last_used_at: datetime | None
-    revoked_at: datetime | None
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
 
 
 class ApiKeyCreated(ApiKeyRead):
@@ -48,14 +56,14 @@ class ApiKeyPage(BaseModel):
 
 
 class WebhookEndpointCreate(Input):
-    url: Annotated[str, StringConstraints(min_length=8, max_length=2000)]
+    url: Annotated[str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#@]+[^\s]*$")]
 
 
 class WebhookEndpointRead(BaseModel):
     id: int
     url: str
-    created_at: datetime
-    disabled_at: datetime | None
+    created_at: Timestamp
+    disabled_at: Timestamp | None
 
 
 class WebhookEndpointCreated(WebhookEndpointRead):
@@ -73,8 +81,8 @@ class WebhookDeliveryRead(BaseModel):
     status: str
     attempts: int
     last_status: int | None
-    next_attempt_at: datetime
-    delivered_at: datetime | None
+    next_attempt_at: Timestamp
+    delivered_at: Timestamp | None
 
 
 class WebhookDeliveryPage(BaseModel):

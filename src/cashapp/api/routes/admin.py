@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import secrets
+from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Path, status
 
 from cashapp.api.deps import Admin, EngineDep, IdempotencyKey, Reader
 from cashapp.api.schemas import (
@@ -64,7 +65,7 @@ def create_api_key(body: ApiKeyCreate, principal: Admin, engine: EngineDep, _key
 
 
 @router.post("/api-keys/{key_id}/revoke", response_model=ApiKeyRead, tags=["api-keys"])
-def revoke_api_key(key_id: str, principal: Admin, engine: EngineDep, _key: IdempotencyKey) -> ApiKeyRead:
+def revoke_api_key(key_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")], principal: Admin, engine: EngineDep, _key: IdempotencyKey) -> ApiKeyRead:
     with write_transaction(engine) as session:
         row = apikeys.revoke_api_key(session, tenant_id=principal.tenant_id, key_id=key_id)
         if row is None:

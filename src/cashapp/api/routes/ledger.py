@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, UploadFile
 
 from cashapp.api.deps import EngineDep, IdempotencyKey, Reader, Reviewer, Writer
 from cashapp.api.ledger_schemas import (
@@ -57,6 +57,8 @@ from cashapp.storage.transactions import read_session, write_transaction
 router = APIRouter(prefix="/v1")
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 Cursor = Annotated[int | None, Query(ge=0, le=2**62)]
+LineId = Annotated[int, Path(ge=1, le=2**62)]
+ApplicationId = Annotated[int, Path(ge=1, le=2**62)]
 
 
 def money(minor: int, currency: str) -> str:
@@ -206,7 +208,7 @@ def _detail(session: Any, tenant: int, bank_line_id: int) -> BankLineDetail:
 
 
 @router.get("/bank-lines/{bank_line_id}", response_model=BankLineDetail, tags=["bank-lines"])
-def read_bank_line(bank_line_id: int, principal: Reader, engine: EngineDep) -> BankLineDetail:
+def read_bank_line(bank_line_id: LineId, principal: Reader, engine: EngineDep) -> BankLineDetail:
     with read_session(engine) as session:
         return _detail(session, principal.tenant_id, bank_line_id)
 
@@ -217,7 +219,7 @@ def _result(session: Any, tenant: int, bank_line_id: int, application_id: int | 
 
 
 @router.post("/bank-lines/{bank_line_id}/confirm", response_model=ReviewResult, tags=["review"])
-def confirm_top_proposal(bank_line_id: int, body: ReviewConfirmTop, principal: Reviewer, engine: EngineDep,
+def confirm_top_proposal(bank_line_id: LineId, body: ReviewConfirmTop, principal: Reviewer, engine: EngineDep,
                          _key: IdempotencyKey) -> ReviewResult:
     with write_transaction(engine) as session:
         summary = views.get_line_summary(session, principal.tenant_id, bank_line_id)
@@ -231,7 +233,7 @@ def confirm_top_proposal(bank_line_id: int, body: ReviewConfirmTop, principal: R
 
 
 @router.post("/bank-lines/{bank_line_id}/apply", response_model=ReviewResult, tags=["review"])
-def apply_allocation(bank_line_id: int, body: ReviewApply, principal: Reviewer, engine: EngineDep,
+def apply_allocation(bank_line_id: LineId, body: ReviewApply, principal: Reviewer, engine: EngineDep,
                      _key: IdempotencyKey) -> ReviewResult:
     with write_transaction(engine) as session:
         summary = views.get_line_summary(session, principal.tenant_id, bank_line_id)
@@ -245,7 +247,7 @@ def apply_allocation(bank_line_id: int, body: ReviewApply, principal: Reviewer, 
 
 
 @router.post("/bank-lines/{bank_line_id}/reject", response_model=ReviewResult, tags=["review"])
-def reject(bank_line_id: int, body: ReviewReject, principal: Reviewer, engine: EngineDep,
+def reject(bank_line_id: LineId, body: ReviewReject, principal: Reviewer, engine: EngineDep,
            _key: IdempotencyKey) -> ReviewResult:
     with write_transaction(engine) as session:
         if views.get_line_summary(session, principal.tenant_id, bank_line_id) is None:
@@ -259,7 +261,7 @@ def reject(bank_line_id: int, body: ReviewReject, principal: Reviewer, engine: E
 
 
 @router.get("/applications/{application_id}", response_model=ApplicationRead, tags=["applications"])
-def read_application(application_id: int, principal: Reader, engine: EngineDep) -> ApplicationRead:
+def read_application(application_id: ApplicationId, principal: Reader, engine: EngineDep) -> ApplicationRead:
     with read_session(engine) as session:
         found = views.list_applications(session, principal.tenant_id, application_id=application_id, limit=1)
         if not found:
@@ -268,7 +270,7 @@ def read_application(application_id: int, principal: Reader, engine: EngineDep) 
 
 
 @router.post("/applications/{application_id}/reverse", response_model=ReverseResult, tags=["applications"])
-def reverse(application_id: int, body: ReverseRequest, principal: Reviewer, engine: EngineDep,
+def reverse(application_id: ApplicationId, body: ReverseRequest, principal: Reviewer, engine: EngineDep,
             _key: IdempotencyKey) -> ReverseResult:
     with write_transaction(engine) as session:
         reversal_id = reverse_reviewed(session, principal.tenant_id, application_id, actor=f"key:{principal.key_id}",
