@@ -122,3 +122,37 @@ def test_dead_after_the_last_attempt_and_blocks_its_line(engine: Any) -> None:
     assert report.dead == 1
     sent = {r["headers"]["Event-Id"] for r in rx.requests}  # type: ignore[index]
     assert sent == {"d1"}  # d2 waits behind the dead d1: order per line is never broken
+
+
+def test_ledger_events_are_delivered_after_commit_in_order(engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apply then reverse through the ledger's use cases: both events reach the ERP, in order,
+    signed, once each; the webhook URL is checked when saved through the API."""
+    from fastapi.testclient import TestClient
+    from tests.api.conftest import make_tenant
+    from tests.api.scenario import invoice_proposal, open_item, store_lines
+    from tests.conftest import LedgerBuilder
+
+    from cashapp.api.app import create_app
+    from cashapp.reconciliation.apply import ActorType, reverse_application
+
+    monkeypatch.setenv("CASHAPP_WEBHOOK_ALLOW_LOOPBACK", "1")
+    tenant = make_tenant(engine, "erp-tenant")
+    client = TestClient(create_app(engine=engine, migrate=False))
+    headers = tenant.headers("admin")
+    refused = client.post("/v1/webhook-endpoints", json={"url": "http://169.254.169.254/latest"},
+                          headers={**headers, "Idempotency-Key": "w0"})
+    assert refused.status_code == 422 and refused.json()["error"] == "webhook_url_refused"
+    with running_receiver(Receiver(secret="")) as rx:
+        created = client.post("/v1/webhook-endpoints", json={"url": rx.url}, headers={**headers, "Idempotency-Key": "w1"})
+        assert created.status_code == 201, created.text
+        rx.secret = created.json()["secret"]
+        assert client.post("/v1/open-items", json={"items": [open_item("INV-7", "70.00")]},
+                           headers={**headers, "Idempotency-Key": "o1"}).status_code == 200
+        (line,) = store_lines(engine, tenant.id, [("70.00", "Customer One", "INV-7")])
+        app_id = LedgerBuilder(engine, tenant.id).apply(line, invoice_proposal("C1", ("INV-7", "70.00")))
+        with write_transaction(engine) as s:
+            reverse_application(s, tenant.id, app_id, actor_type=ActorType.USER, actor_id="alice", reason="test")
+        relay_until_idle(engine, policy=FAST, max_seconds=10)
+    kinds = [json.loads(body)["lettrage_code"] for body in rx.accepted.values()]
+    assert list(rx.accepted) == [f"application.created:{tenant.id}:{app_id}", f"application.reversed:{tenant.id}:{app_id}"]
+    assert kinds == ["AAA", "AAA"] and rx.rejected_signatures == 0
