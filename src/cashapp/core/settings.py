@@ -24,7 +24,9 @@ class Settings:
     sandbox_memory_bytes: int = field(
         default_factory=lambda: int(_env("SANDBOX_MEMORY_BYTES", str(2 * 1024 * 1024 * 1024)))
     )
-    sandbox_cpu_seconds: int = field(default_factory=lambda: int(_env("SANDBOX_CPU_SECONDS", "120")))
+    sandbox_cpu_seconds: int = field(
+        default_factory=lambda: int(_env("SANDBOX_CPU_SECONDS", "120"))
+    )
     sandbox_wall_seconds: int = field(
         default_factory=lambda: int(_env("SANDBOX_WALL_SECONDS", "180"))
     )

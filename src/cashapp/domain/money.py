@@ -14,7 +14,26 @@ from decimal import Decimal, InvalidOperation
 # ISO 4217 currencies whose minor unit is not 2. Everything else has 2.
 _MINOR_UNITS: dict[str, int] = {
     **dict.fromkeys(
-        ["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"], 0
+        [
+            "BIF",
+            "CLP",
+            "DJF",
+            "GNF",
+            "ISK",
+            "JPY",
+            "KMF",
+            "KRW",
+            "PYG",
+            "RWF",
+            "UGX",
+            "UYI",
+            "VND",
+            "VUV",
+            "XAF",
+            "XOF",
+            "XPF",
+        ],
+        0,
     ),
     **dict.fromkeys(["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"], 3),
     **dict.fromkeys(["CLF", "UYW"], 4),
@@ -90,7 +109,9 @@ def parse_locale_amount(text: str) -> Decimal:
         if raw.count(mark) > 1:
             decimal_mark = None  # 1.234.567 : thousands only
         elif len(tail) == 3 and head and head != "0":
-            decimal_mark = None  # 1,234 : read as thousands (amounts with 3 decimals use BHD-style text)
+            decimal_mark = (
+                None  # 1,234 : read as thousands (amounts with 3 decimals use BHD-style text)
+            )
         else:
             decimal_mark = mark
     if decimal_mark is None:

@@ -45,25 +45,37 @@ ISO20022_ADJUSTMENT: dict[str, ReasonCode] = {
     "RTRN": ReasonCode.RETURNS,
 }
 
-# X12 820 ADX02 adjustment reason codes (X12 code list 426), the frequent ones.
+# X12 820 adjustment reason codes (data element 426, used in ADX02 and RMR07), the ones that
+# say why money was withheld. Codes that only say "an error" without a kind map to ``other``.
 X12_ADJUSTMENT: dict[str, ReasonCode] = {
     "01": ReasonCode.PRICING,  # pricing error
-    "03": ReasonCode.SHORT_SHIPMENT,  # quantity short
-    "04": ReasonCode.PRICING,  # pricing terms
-    "05": ReasonCode.DAMAGED,  # damaged goods
-    "06": ReasonCode.DUPLICATE,  # duplicate billing
-    "07": ReasonCode.RETURNS,  # returned goods
-    "11": ReasonCode.RETURNS,  # returns, damaged
-    "12": ReasonCode.SHORT_SHIPMENT,  # not received
-    "19": ReasonCode.PROMOTION,  # advertising allowance
-    "22": ReasonCode.PROMOTION,  # promotional allowance
-    "23": ReasonCode.DISCOUNT,  # payment discount
-    "24": ReasonCode.DISCOUNT,  # early payment allowance
-    "59": ReasonCode.FREIGHT,  # freight deduction
-    "72": ReasonCode.BANK_CHARGES,  # bank charges
-    "75": ReasonCode.TAX,  # tax adjustment
+    "02": ReasonCode.PROMOTION,  # allowance/charge error
+    "03": ReasonCode.PRICING,  # extension error
+    "04": ReasonCode.DAMAGED,  # item not accepted - damaged
+    "05": ReasonCode.DAMAGED,  # item not accepted - quality
+    "06": ReasonCode.SHORT_SHIPMENT,  # quantity contested
+    "07": ReasonCode.RETURNS,  # incorrect product
+    "09": ReasonCode.PRICING,  # terms of sale error
+    "11": ReasonCode.RETURNS,  # returns - damage
+    "12": ReasonCode.RETURNS,  # returns - quality
+    "13": ReasonCode.RETURNS,  # returns - dating
+    "14": ReasonCode.RETURNS,  # returns - promotion
+    "15": ReasonCode.RETURNS,  # returns - recall
+    "16": ReasonCode.PROMOTION,  # non-invoice related allowance/charge
+    "19": ReasonCode.DUPLICATE,  # duplicate billing
+    "22": ReasonCode.SHORT_SHIPMENT,  # weight error
+    "24": ReasonCode.DISCOUNT,  # incorrect discount
+    "25": ReasonCode.RETURNS,  # item not accepted
+    "30": ReasonCode.FREIGHT,  # delivery charge incorrect
+    "41": ReasonCode.SHORT_SHIPMENT,  # item not accepted - delay
+    "42": ReasonCode.SHORT_SHIPMENT,  # item not accepted - loss
+    "43": ReasonCode.DISCOUNT,  # missing discount
+    "46": ReasonCode.FREIGHT,  # transportation charge incorrect
+    "54": ReasonCode.FREIGHT,  # freight deducted
+    "55": ReasonCode.TAX,  # tax deducted
     "AX": ReasonCode.PROMOTION,  # co-op advertising
     "CS": ReasonCode.OTHER,  # adjustment
+    "ZZ": ReasonCode.OTHER,  # mutually defined
 }
 
 

@@ -21,6 +21,17 @@ class RemittanceLine:
     reason_code: ReasonCode | None = None
     reason_text: str | None = None
     paid: Decimal | None = None
+    # The document kind as sent (X12 RMR01 ``IV``/``CM``..., ISO 20022 ``CINV``/``CREN``...;
+    # ``ADX`` for an X12 adjustment not tied to a document). ``None`` when the format says nothing.
+    document_type: str | None = None
+
+    def contribution(self) -> Decimal | None:
+        """What this line adds to the payment: ``paid``, else gross - discount - deduction."""
+        if self.paid is not None:
+            return self.paid
+        if self.gross is None:
+            return None
+        return self.gross - (self.discount or Decimal(0)) - (self.deduction or Decimal(0))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

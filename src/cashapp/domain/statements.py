@@ -94,8 +94,9 @@ class Statement:
     closing_date: date | None = None
     sequence: str | None = None  # the statement or page number as the bank wrote it
     warnings: tuple[str, ...] = ()
-    available_balance: Decimal | None = None  # closing available balance, where the bank gives one
-    information: str = ""  # statement-level free text (MT940 :86: outside a :61:, camt AddtlStmtInf)
+    available_balance: Decimal | None = None  # closing available balance (MT940 :64:, OFX AVAILBAL)
+    information: str = ""  # statement-level free text (MT940 :86: outside a line, camt AddtlStmtInf)
+    extra: Mapping[str, str] = field(default_factory=dict)  # format-specific facts, for inspect
 
     @property
     def balanced(self) -> bool | None:

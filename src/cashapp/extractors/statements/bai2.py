@@ -1,13 +1,379 @@
-"""Placeholder until this format's reader lands: it recognises nothing."""
+"""BAI2: US cash-management balance reporting (``01`` file ... ``99`` file trailer).
+
+A file holds groups (``02`` ... ``98``), a group holds accounts (``03`` ... ``49``), an account
+has its transaction details (``16``); ``88`` continues any record. One statement per ``03``
+account record: the opening ledger (type code 010) and closing ledger (015) are its
+balances (045, closing available, its available balance), each ``16`` a bank line dated by the group's as-of date.
+
+Signs come from the type code: 100-399 and 920-959 are credits, 400-699 and 960-999 debits.
+A detail with any other code cannot be signed; it is kept as an ``info`` line and the
+statement says so. Trailer control totals and record counts are checked: a mismatch is a
+warning, a blank control total is accepted (some banks send none).
+"""
 
 from __future__ import annotations
 
-name = "placeholder"
+from dataclasses import dataclass, field, replace
+from datetime import date
+from decimal import Decimal
+
+from cashapp.core.errors import StatementParseError
+from cashapp.domain.statements import BankLine, LineStatus, Statement, StatementFile
+from cashapp.extractors.statements.bai2_records import (
+    DEFAULT_RECORD_LENGTH,
+    FieldCursor,
+    FieldError,
+    Logical,
+    as_date,
+    funds,
+    implied_amount,
+    physical_records,
+    trailer_problems,
+    units,
+)
+from cashapp.extractors.statements.fixed_width import (
+    decode_text,
+    distinct_ids,
+    distinct_refs,
+    is_digits,
+    physical_lines,
+)
+
+name = "bai2"
 
 
 def identify(head: bytes) -> bool:
-    return False
+    """A BAI2 file starts with an ``01`` file header: ``01,sender,receiver,YYMMDD,...``."""
+    first = head.lstrip(b"\r\n \t").split(b"\n", 1)[0]
+    parts = first.split(b",")
+    return len(parts) >= 5 and parts[0] == b"01" and len(parts[3]) == 6 and parts[3].isdigit()
 
 
-def extract(data: bytes, *, source: str) -> object:
-    raise NotImplementedError(source)
+def extract(data: bytes, *, source: str) -> StatementFile:
+    """Read every account of a BAI2 file (raises ``StatementParseError``)."""
+    reader = _Reader(source)
+    text = decode_text(data, source=source)
+    try:
+        for record in physical_records(physical_lines(text), reader.record_length):
+            reader.take(record)
+    except FieldError as exc:
+        raise StatementParseError(str(exc), file=source, line=exc.line, element=exc.field) from None
+    return reader.finish()
+
+
+@dataclass(slots=True)
+class _Account:
+    line: int
+    account: str
+    currency: str
+    as_of: date | None
+    opening: Decimal | None
+    closing: Decimal | None
+    total: int  # raw amount units, as the control totals add them
+    available: Decimal | None = None
+    records: int = 1
+    lines: list[BankLine] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Group:
+    line: int
+    currency: str
+    as_of: date | None
+    accounts: list[_Account] = field(default_factory=list)
+    records: int = 1
+    total: int = 0
+
+
+@dataclass(slots=True)
+class _Reader:
+    source: str
+    record_length: int = DEFAULT_RECORD_LENGTH
+    header: int | None = None
+    group: _Group | None = None
+    account: _Account | None = None
+    done: list[_Account] = field(default_factory=list)
+    file_accounts: list[_Account] = field(default_factory=list)
+    records: int = 0
+    groups: int = 0
+    total: int = 0
+    ended: bool = False
+
+    def _fail(self, line: int, message: str) -> StatementParseError:
+        return StatementParseError(message, file=self.source, line=line)
+
+    def take(self, record: Logical) -> None:
+        count = len(record.pieces)
+        if self.ended:
+            raise self._fail(record.line, f"{record.code} record after the 99 file trailer")
+        if record.code == "01":
+            self._file_header(record)
+            self.records += count
+            return
+        if self.header is None:
+            raise self._fail(record.line, f"{record.code} record before the 01 file header")
+        self.records += count
+        if record.code == "99":
+            self.end(record)
+            return
+        if record.code == "02":
+            if self.group is not None:
+                raise self._fail(
+                    record.line, f"02 group header inside the group of line {self.group.line}"
+                )
+            fields = record.fields()
+            currency = _currency(fields[5] if len(fields) > 5 else "", "USD", record.line)
+            as_of = as_date(fields[3] if len(fields) > 3 else "", "as-of date", record.line)
+            self.group = _Group(record.line, currency, as_of, records=count)
+            return
+        group = self.group
+        if group is None:
+            raise self._fail(record.line, f"{record.code} record outside a group (no 02 before it)")
+        group.records += count
+        if record.code == "03":
+            self._account(group, record)
+        elif record.code == "16":
+            self._detail(record)
+        elif record.code == "49":
+            self._account_trailer(group, record)
+        elif record.code == "98":
+            self._group_trailer(group, record)
+        else:
+            raise self._fail(record.line, f"{record.code} record where none is expected")
+
+    def _file_header(self, record: Logical) -> None:
+        if self.header is not None:
+            raise self._fail(record.line, "second 01 file header")
+        fields = record.fields()
+        if len(fields) < 3:
+            raise self._fail(record.line, "01 file header has too few fields")
+        as_date(fields[2], "file creation date", record.line)
+        version = fields[7].strip() if len(fields) > 7 else ""
+        if version not in ("2", ""):
+            raise FieldError("version number", f"BAI version {version!r} is not BAI2", record.line)
+        length = fields[5].strip() if len(fields) > 5 else ""
+        if is_digits(length) and int(length) > 0:
+            self.record_length = int(length)
+        self.header = record.line
+
+    def _account(self, group: _Group, record: Logical) -> None:
+        if self.account is not None:
+            raise self._fail(
+                record.line,
+                f"03 account record before the 49 trailer of the account of line "
+                f"{self.account.line}",
+            )
+        cursor = FieldCursor(record)
+        account = cursor.next().strip()
+        if not account:
+            raise FieldError("account number", "account number is blank", record.line)
+        currency = _currency(cursor.next(), group.currency, record.line)
+        opening = closing = available = None
+        total = 0
+        while not cursor.exhausted():
+            code = cursor.next().strip()
+            if not code:
+                continue  # an empty field before a "/" that a continuation follows
+            if not (is_digits(code) and len(code) == 3):
+                raise FieldError("type code", f"not a type code: {code!r}", cursor.line)
+            raw_value = cursor.next()
+            value = implied_amount(raw_value, currency, f"amount of type {code}", cursor.line)
+            cursor.next()  # item count
+            funds(cursor, currency)
+            total += units(raw_value, code, cursor.line) or 0
+            if code == "010":
+                opening = value
+            elif code == "015":
+                closing = value
+            elif code == "045":
+                available = value
+        self.account = _Account(
+            record.line,
+            account,
+            currency,
+            group.as_of,
+            opening,
+            closing,
+            total,
+            available=available,
+            records=len(record.pieces),
+        )
+
+    def _detail(self, record: Logical) -> None:
+        account = self.account
+        if account is None:
+            raise self._fail(
+                record.line, "16 transaction detail outside an account (no 03 before it)"
+            )
+        account.records += len(record.pieces)
+        cursor = FieldCursor(record)
+        code = cursor.next().strip()
+        if not (is_digits(code) and len(code) == 3):
+            raise FieldError("type code", f"not a type code: {code!r}", record.line)
+        raw = cursor.next()
+        value = implied_amount(raw, account.currency, "amount", record.line)
+        if value is None:
+            raise FieldError("amount", "amount is blank", record.line)
+        if raw.strip()[:1] in "+-":
+            raise FieldError(
+                "amount", f"a 16 record amount is unsigned, found {raw!r}", record.line
+            )
+        kind, value_date = funds(cursor, account.currency)
+        bank_ref, customer_ref = cursor.next().strip(), cursor.next().strip()
+        text = cursor.rest()
+        account.total += units(raw, "amount", record.line) or 0
+        entry = len(account.lines)
+        number = int(code)
+        status = LineStatus.BOOKED
+        if 100 <= number <= 399 or 920 <= number <= 959:
+            signed = value
+        elif 400 <= number <= 699 or 960 <= number <= 999:
+            signed = -value if value else value
+        else:
+            signed, status = value, LineStatus.INFO
+            account.warnings.append(
+                f"line {record.line}: type code {code} is neither credit nor debit; "
+                "kept as information"
+            )
+        extra = {"type_code": code}
+        if kind not in ("", "Z"):
+            extra["funds_type"] = kind
+        if customer_ref:
+            extra["customer_reference"] = customer_ref
+        account.lines.append(
+            BankLine(
+                bank_ref=bank_ref or customer_ref or f"{_statement_id(account)}:{entry}",
+                entry=entry,
+                amount=signed,
+                currency=account.currency,
+                booking_date=account.as_of,
+                value_date=value_date,
+                status=status,
+                end_to_end_id=customer_ref or None,
+                remittance_text=text,
+                bank_transaction_code=code,
+                extra=extra,
+            )
+        )
+
+    def _account_trailer(self, group: _Group, record: Logical) -> None:
+        account = self.account
+        if account is None:
+            raise self._fail(record.line, "49 account trailer without an 03 account record")
+        account.records += len(record.pieces)
+        fields = record.fields()
+        total = units(fields[0] if fields else "", "account control total", record.line)
+        if total is not None and total != account.total:
+            account.warnings.append(
+                f"line {record.line}: account control total {total}, "
+                f"the records add up to {account.total}"
+            )
+        count = fields[1].strip() if len(fields) > 1 else ""
+        if count and (not is_digits(count) or int(count) != account.records):
+            account.warnings.append(
+                f"line {record.line}: account trailer counts {count} records, "
+                f"the account has {account.records}"
+            )
+        group.accounts.append(account)
+        group.total += account.total
+        self.account = None
+
+    def _group_trailer(self, group: _Group, record: Logical) -> None:
+        if self.account is not None:
+            raise self._fail(
+                record.line,
+                f"98 group trailer before the 49 trailer of the account of line "
+                f"{self.account.line}",
+            )
+        fields = record.fields()
+        problems = trailer_problems(
+            fields,
+            group.total,
+            [("accounts", len(group.accounts)), ("records", group.records)],
+            record.line,
+            "group",
+        )
+        for account in group.accounts:
+            account.warnings.extend(problems)
+        self.file_accounts.extend(group.accounts)
+        self.total += group.total
+        self.groups += 1
+        self.group = None
+
+    def finish(self) -> StatementFile:
+        if self.header is None:
+            raise StatementParseError("no 01 BAI2 file header", file=self.source)
+        if not self.ended:
+            where = (
+                self.account.line
+                if self.account
+                else self.group.line
+                if self.group
+                else self.header
+            )
+            raise StatementParseError(
+                f"file ends without its 99 file trailer (last open record on line {where}): "
+                "truncated?",
+                file=self.source,
+            )
+        ids = distinct_ids([_statement_id(a) for a in self.done])
+        statements = [_statement(i, a) for i, a in zip(ids, self.done, strict=True)]
+        return StatementFile(format=name, statements=statements)
+
+    def end(self, record: Logical) -> None:
+        """The 99 file trailer."""
+        if self.group is not None:
+            raise self._fail(
+                record.line,
+                f"99 file trailer before the 98 trailer of the group of line {self.group.line}",
+            )
+        fields = record.fields()
+        problems = trailer_problems(
+            fields,
+            self.total,
+            [("groups", self.groups), ("records", self.records)],
+            record.line,
+            "file",
+        )
+        for account in self.file_accounts:
+            account.warnings.extend(problems)
+        self.done.extend(self.file_accounts)
+        self.ended = True
+
+
+def _currency(text: str, default: str, line: int) -> str:
+    code = text.strip().upper()
+    if not code:
+        return default
+    if not (len(code) == 3 and code.isascii() and code.isalpha()):
+        raise FieldError("currency code", f"not a currency code: {text!r}", line)
+    return code
+
+
+def _statement_id(account: _Account) -> str:
+    day = account.as_of.isoformat() if account.as_of else "undated"
+    return f"{account.account}-{day}"
+
+
+def _statement(ident: str, account: _Account) -> Statement:
+    statement = Statement(
+        id=ident,
+        account=account.account,
+        currency=account.currency,
+        lines=distinct_refs(account.lines),
+        opening_balance=account.opening,
+        closing_balance=account.closing,
+        closing_date=account.as_of,
+        available_balance=account.available,
+    )
+    warnings = list(account.warnings)
+    if statement.balanced is False:
+        moved = sum(
+            (line.amount for line in account.lines if line.status is LineStatus.BOOKED), Decimal(0)
+        )
+        warnings.append(
+            f"statement does not balance: opening {account.opening} + movements {moved} "
+            f"!= closing {account.closing}"
+        )
+    return replace(statement, warnings=tuple(warnings))

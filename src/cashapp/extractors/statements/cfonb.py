@@ -1,13 +1,230 @@
-"""Placeholder until this format's reader lands: it recognises nothing."""
+"""CFONB120: French banks' domestic account statement ("relevé de compte", 120-character records).
+
+A statement is one ``01`` (ancien solde), its ``04`` movements each followed by their ``05``
+complements, and one ``07`` (nouveau solde); a file holds several accounts and days. Records
+come one a line or as one run of 120-character blocks. Record layout: ``cfonb_records``;
+05 qualifiers: ``cfonb_details``.
+
+Lenient by default, as real files need: a blank numéro d'écriture, a blank currency or number
+of decimals on the balance records, lines whose trailing blanks were trimmed. ``strict=True``
+refuses those. Structure errors (a 04 outside a statement, a statement without its 07, an
+unknown record code, bad digits) are refused in both modes.
+"""
 
 from __future__ import annotations
 
-name = "placeholder"
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from cashapp.core.errors import StatementParseError
+from cashapp.domain.money import minor_units
+from cashapp.domain.statements import BankLine, Statement, StatementFile
+from cashapp.extractors.statements.cfonb_details import Movement
+from cashapp.extractors.statements.cfonb_records import (
+    RECORD_LENGTH,
+    FieldError,
+    Record,
+    read_record,
+    signed_amount,
+)
+from cashapp.extractors.statements.fixed_width import (
+    decode_text,
+    distinct_ids,
+    distinct_refs,
+    physical_lines,
+)
+
+name = "cfonb120"
+
+_FIRST_RECORD = re.compile(
+    r"01\d{5}.{9}[A-Z ]{3}[\d ].[ -~]{11}.{2}\d{6}.{50}\d{13}[{}A-R]", re.DOTALL
+)
 
 
 def identify(head: bytes) -> bool:
-    return False
+    """A CFONB120 file starts with an ``01`` (ancien solde) record."""
+    text = head.lstrip(b"\r\n \x00").decode("latin-1", errors="replace")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if len(first) < 104:
+        return False
+    return _FIRST_RECORD.match(first[:RECORD_LENGTH].ljust(RECORD_LENGTH)) is not None
 
 
-def extract(data: bytes, *, source: str) -> object:
-    raise NotImplementedError(source)
+def extract(data: bytes, *, source: str, strict: bool = False) -> StatementFile:
+    """Read every statement of a CFONB120 file (raises ``StatementParseError``)."""
+    builder = _FileBuilder(source=source, strict=strict)
+    for number, text in _records(decode_text(data, source=source), source=source, strict=strict):
+        try:
+            builder.take(read_record(text, number, strict=strict))
+        except FieldError as exc:
+            raise StatementParseError(
+                str(exc), file=source, line=number, element=exc.field
+            ) from None
+    return builder.finish()
+
+
+def _records(text: str, *, source: str, strict: bool) -> Iterator[tuple[int, str]]:
+    """``(line number, 120-character record)``; blank lines skipped, long runs split in blocks."""
+    for number, line in physical_lines(text):
+        if not line.strip():
+            continue
+        if len(line) == RECORD_LENGTH:
+            yield number, line
+        elif len(line) > RECORD_LENGTH and len(line) % RECORD_LENGTH == 0:
+            for start in range(0, len(line), RECORD_LENGTH):
+                block = line[start : start + RECORD_LENGTH]
+                if block.strip():
+                    yield number, block
+        elif len(line) < RECORD_LENGTH and not strict and len(line) >= 48:
+            yield number, line.ljust(RECORD_LENGTH)  # trailing blanks trimmed by some tool
+        elif len(line) > RECORD_LENGTH and not strict and not line[RECORD_LENGTH:].strip():
+            yield number, line[:RECORD_LENGTH]
+        else:
+            raise StatementParseError(
+                f"record is {len(line)} characters long, CFONB120 records are {RECORD_LENGTH}",
+                file=source,
+                line=number,
+            )
+
+
+@dataclass(slots=True)
+class _StatementDraft:
+    opening: Record
+    currency: str
+    opening_balance: Decimal
+    movements: list[Movement] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _FileBuilder:
+    source: str
+    strict: bool
+    current: _StatementDraft | None = None
+    done: list[tuple[_StatementDraft, Record, Decimal]] = field(default_factory=list)
+
+    def _fail(self, record: Record, message: str) -> StatementParseError:
+        return StatementParseError(message, file=self.source, line=record.line)
+
+    def take(self, record: Record) -> None:
+        if record.code == "01":
+            self._open(record)
+            return
+        draft = self.current
+        if draft is None:
+            raise self._fail(
+                record, f"{record.code} record outside a statement (no 01 record before it)"
+            )
+        if record.account != draft.opening.account:
+            raise self._fail(
+                record,
+                f"account {record.account} differs from the statement's account "
+                f"{draft.opening.account} (01 record on line {draft.opening.line})",
+            )
+        if record.code == "04":
+            currency = record.currency or draft.currency
+            draft.movements.append(
+                Movement.from_record(record, currency, _decimals(record, currency))
+            )
+        elif record.code == "05":
+            if not draft.movements:
+                raise self._fail(record, "05 complement record without a 04 movement before it")
+            draft.movements[-1].add(record)
+        else:  # 07
+            currency = record.currency or draft.currency
+            closing = signed_amount(record.text[90:104], _decimals(record, currency), currency)
+            self.done.append((draft, record, closing))
+            self.current = None
+
+    def _open(self, record: Record) -> None:
+        if self.current is not None:
+            raise self._fail(
+                record,
+                f"01 record while the statement opened on line {self.current.opening.line} "
+                "has no 07 (nouveau solde) record",
+            )
+        warnings: list[str] = []
+        currency = record.currency
+        if not currency:
+            currency = "EUR"
+            warnings.append(f"line {record.line}: blank currency on the 01 record, read as EUR")
+        balance = signed_amount(record.text[90:104], _decimals(record, currency), currency, "solde")
+        self.current = _StatementDraft(record, currency, balance, warnings=warnings)
+
+    def finish(self) -> StatementFile:
+        if self.current is not None:
+            raise StatementParseError(
+                f"file ends inside the statement opened on line {self.current.opening.line} "
+                "(no 07 nouveau solde record): truncated?",
+                file=self.source,
+            )
+        if not self.done:
+            raise StatementParseError("no CFONB120 statement in the file", file=self.source)
+        ids = distinct_ids([_statement_id(d.opening) for d, _, _ in self.done])
+        statements = [
+            self._statement(ident, draft, closing_record, closing)
+            for ident, (draft, closing_record, closing) in zip(ids, self.done, strict=True)
+        ]
+        return StatementFile(format=name, statements=statements)
+
+    def _statement(
+        self, ident: str, draft: _StatementDraft, closing_record: Record, closing: Decimal
+    ) -> Statement:
+        lines: list[BankLine] = []
+        for entry, movement in enumerate(draft.movements):
+            try:
+                line = movement.to_line(
+                    entry=entry, fallback_ref=f"{ident}:{entry}", strict=self.strict
+                )
+            except FieldError as exc:
+                raise StatementParseError(
+                    str(exc), file=self.source, line=movement.record.line, element=exc.field
+                ) from None
+            lines.append(line)
+        warnings = list(draft.warnings)
+        foreign = sorted({m.currency for m in draft.movements} - {draft.currency})
+        if foreign:
+            warnings.append(f"movements in {', '.join(foreign)} on a {draft.currency} statement")
+        statement = Statement(
+            id=ident,
+            account=draft.opening.account,
+            currency=draft.currency,
+            lines=distinct_refs(lines),
+            opening_balance=draft.opening_balance,
+            closing_balance=closing,
+            opening_date=draft.opening.date,
+            closing_date=closing_record.date,
+        )
+        if statement.balanced is False:
+            moved = sum((line.amount for line in lines), Decimal(0))
+            warnings.append(
+                f"statement does not balance: opening {draft.opening_balance} + movements {moved} "
+                f"!= closing {closing}"
+            )
+        return Statement(
+            id=statement.id,
+            account=statement.account,
+            currency=statement.currency,
+            lines=statement.lines,
+            opening_balance=statement.opening_balance,
+            closing_balance=statement.closing_balance,
+            opening_date=statement.opening_date,
+            closing_date=statement.closing_date,
+            warnings=tuple(warnings),
+        )
+
+
+def _decimals(record: Record, currency: str) -> int:
+    if record.decimals is not None:
+        return record.decimals
+    try:
+        return minor_units(currency)
+    except ValueError:
+        raise FieldError("code devise", f"not a currency code: {currency!r}") from None
+
+
+def _statement_id(opening: Record) -> str:
+    when = opening.date.isoformat() if opening.date else "undated"
+    return f"{opening.bank}-{opening.branch}-{opening.account}-{when}"

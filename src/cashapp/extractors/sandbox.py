@@ -1,0 +1,267 @@
+"""Reading an untrusted file in a child process with memory, CPU and wall-clock limits.
+
+RELIABILITY.md 3.1: size cap first (``FileTooLargeError``, decided from ``stat`` or the
+length, before a byte is parsed), archives refused by their magic bytes, then the parse
+runs in ``python -m cashapp.extractors.sandbox``: the child sets ``RLIMIT_AS``,
+``RLIMIT_CPU``, ``RLIMIT_FSIZE=0`` and ``RLIMIT_CORE=0`` on itself before importing any
+reader, reads the file, and writes one JSON object to stdout: the inspect JSON of what it
+read, or the documented error with its file, line and element. The parent rebuilds the
+domain records (``inspect_json.file_from_json``) or the error. A crash, a signal, the CPU
+or memory limit, a wall-clock timeout or garbage on stdout all become an ``InputError``
+naming the file: never a hang, never another exception.
+
+The child is started from this small module (its top level imports only ``core`` and
+``domain``; the readers are imported after the limits are set), with a clean environment
+(no proxies; the readers never touch the network anyway).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from cashapp.core.errors import (
+    CsvRowError,
+    FileTooLargeError,
+    InputError,
+    RemittanceParseError,
+    StatementParseError,
+    UnknownFormatError,
+)
+from cashapp.core.settings import Settings
+from cashapp.domain.remittances import RemittanceFile
+from cashapp.domain.statements import StatementFile
+
+# magic bytes of the archive and compression formats we refuse (RELIABILITY.md 3.3)
+ARCHIVES: tuple[tuple[int, bytes, str], ...] = (
+    (0, b"PK\x03\x04", "zip"),
+    (0, b"PK\x05\x06", "zip"),
+    (0, b"PK\x07\x08", "zip"),
+    (0, b"\x1f\x8b", "gzip"),
+    (0, b"BZh", "bzip2"),
+    (0, b"\xfd7zXZ\x00", "xz"),
+    (0, b"\x28\xb5\x2f\xfd", "zstd"),
+    (0, b"7z\xbc\xaf\x27\x1c", "7z"),
+    (0, b"Rar!\x1a\x07", "rar"),
+    (257, b"ustar", "tar"),
+)
+_ERRORS: dict[str, type[InputError]] = {
+    cls.__name__: cls
+    for cls in (
+        InputError,
+        StatementParseError,
+        RemittanceParseError,
+        UnknownFormatError,
+        FileTooLargeError,
+        CsvRowError,
+    )
+}
+_SIGNALS: dict[int, str] = {
+    signal.SIGXCPU: "it used more than its CPU time limit",
+    signal.SIGKILL: "it was killed (memory or time limit)",
+    signal.SIGSEGV: "the reader crashed",
+    signal.SIGABRT: "the reader aborted",
+    signal.SIGBUS: "the reader crashed",
+}
+
+
+def refuse_archive(head: bytes, *, source: str) -> None:
+    """Archives are not statements: ask for the files inside instead of opening them."""
+    for offset, magic, kind in ARCHIVES:
+        if head[offset : offset + len(magic)] == magic:
+            raise UnknownFormatError(
+                f"a {kind} archive: archives are not read, give the statement files inside",
+                file=source,
+            )
+
+
+def check_size(size: int, *, source: str, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise FileTooLargeError(f"file is {size} bytes, over the {max_bytes} byte cap", file=source)
+
+
+def read_in_sandbox(
+    path_or_bytes: Path | str | bytes,
+    *,
+    source: str,
+    settings: Settings,
+    reader: str | None = None,
+) -> StatementFile | RemittanceFile:
+    """Read an untrusted file in a limited child process (see the module docstring).
+
+    ``reader`` (``"module"`` or ``"module:function"``) forces the reader instead of
+    detecting the format; the function is called as ``extract(data, source=...)``.
+    """
+    if isinstance(path_or_bytes, bytes):
+        check_size(len(path_or_bytes), source=source, max_bytes=settings.max_file_bytes)
+        refuse_archive(path_or_bytes[:512], source=source)
+        payload, path = path_or_bytes, None
+    else:
+        path = Path(path_or_bytes)
+        try:
+            check_size(path.stat().st_size, source=source, max_bytes=settings.max_file_bytes)
+            with path.open("rb") as handle:
+                refuse_archive(handle.read(512), source=source)
+        except OSError as exc:
+            raise InputError(f"cannot read the file: {exc.strerror}", file=source) from None
+        payload = None
+    command = [
+        sys.executable,
+        "-s",
+        "-B",
+        "-m",
+        "cashapp.extractors.sandbox",
+        json.dumps(
+            {
+                "source": source,
+                "path": str(path) if path else None,
+                "max_bytes": settings.max_file_bytes,
+                "memory": settings.sandbox_memory_bytes,
+                "cpu": settings.sandbox_cpu_seconds,
+                "reader": reader,
+            }
+        ),
+    ]
+    try:
+        done = subprocess.run(
+            command,
+            input=payload,
+            stdin=subprocess.DEVNULL if payload is None else None,
+            capture_output=True,
+            timeout=settings.sandbox_wall_seconds,
+            env=_child_environment(),
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise InputError(
+            f"reading took longer than {settings.sandbox_wall_seconds} s and was stopped",
+            file=source,
+        ) from None
+    return _answer(done, source=source)
+
+
+def _child_environment() -> dict[str, str]:
+    """A clean environment: the child sees the same code as this process, nothing else."""
+    package_root = str(Path(__file__).resolve().parents[2])
+    paths = [package_root, *(p for p in sys.path if p and p != package_root)]
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": os.pathsep.join(paths),
+        "PYTHONHASHSEED": "0",
+    }
+
+
+def _answer(
+    done: subprocess.CompletedProcess[bytes], *, source: str
+) -> StatementFile | RemittanceFile:
+    from cashapp.extractors.inspect_json import file_from_json
+
+    try:
+        message = json.loads(done.stdout) if done.stdout else None
+    except ValueError:
+        message = None
+    if isinstance(message, dict) and message.get("ok") is True:
+        try:
+            return file_from_json(message["result"])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InputError(
+                f"the reader sent back an unreadable result ({exc})", file=source
+            ) from None
+    if isinstance(message, dict) and isinstance(message.get("error"), dict):
+        error = message["error"]
+        cls = _ERRORS.get(str(error.get("class")), InputError)
+        raise cls(
+            str(error.get("message") or "unreadable file"),
+            file=source,
+            line=error.get("line") if isinstance(error.get("line"), int) else None,
+            element=error.get("element") if isinstance(error.get("element"), str) else None,
+            column=error.get("column") if isinstance(error.get("column"), str) else None,
+        )
+    code = done.returncode
+    if code < 0:
+        reason = _SIGNALS.get(-code, f"the reader was stopped by signal {-code}")
+    else:
+        reason = f"the reader stopped with status {code} and no answer"
+    raise InputError(f"cannot read the file: {reason}", file=source)
+
+
+# --- the child -----------------------------------------------------------------------------
+
+
+def _limit(memory: int, cpu: int) -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def _child(request: dict[str, Any]) -> dict[str, Any]:
+    _limit(int(request["memory"]), int(request["cpu"]))
+    source = str(request["source"])
+    try:
+        from cashapp.extractors.inspect_json import remittance_file_json, statement_file_json
+        from cashapp.extractors.read import read_bytes
+
+        if request.get("path"):
+            data = Path(request["path"]).read_bytes()
+        else:
+            data = sys.stdin.buffer.read(int(request["max_bytes"]) + 1)
+        if request.get("reader"):
+            parsed = _forced_reader(str(request["reader"]))(data, source=source)
+        else:
+            parsed = read_bytes(data, source=source, max_bytes=int(request["max_bytes"]))
+        del data
+        if isinstance(parsed, StatementFile):
+            result = statement_file_json(parsed)
+        else:
+            result = remittance_file_json(parsed)
+        return {"ok": True, "result": result}
+    except InputError as exc:
+        return {
+            "ok": False,
+            "error": {
+                "class": type(exc).__name__,
+                "message": exc.reason,
+                "line": exc.line,
+                "element": exc.element,
+                "column": exc.column,
+            },
+        }
+    except MemoryError:
+        limit_mb = int(request["memory"]) // (1024 * 1024)
+        message = f"reading needed more than the {limit_mb} MB memory limit"
+    except RecursionError:
+        message = "the file is nested too deeply to read"
+    except OSError as exc:
+        message = f"cannot read the file: {exc.strerror}"
+    except Exception as exc:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        message = f"the reader failed on this file ({type(exc).__name__}: {exc})"
+    return {"ok": False, "error": {"class": "InputError", "message": message}}
+
+
+def _forced_reader(spec: str) -> Any:
+    import importlib
+
+    module_name, _, function = spec.partition(":")
+    return getattr(importlib.import_module(module_name), function or "extract")
+
+
+def main(argv: list[str]) -> int:
+    answer = _child(json.loads(argv[1]))
+    sys.stdout.buffer.write(json.dumps(answer, ensure_ascii=False).encode("utf-8"))
+    sys.stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

@@ -1,0 +1,275 @@
+"""The dialects of MT940 field ``:86:`` (information to account owner), read into bank-line facts.
+
+``:86:`` is free text (6*65x) that many banks structure their own way:
+
+- German (DK/ZKA "Strukturierter Verwendungszweck") and Polish: a 3-digit business
+  transaction code (GVC) then subfields ``?00`` posting text, ``?10`` primanota,
+  ``?20..?29`` and ``?60..?63`` purpose, ``?30`` BIC or bank code, ``?31`` account,
+  ``?32``/``?33`` name, ``?34`` SEPA return reason, ``?38`` IBAN (Polish). The subfield mark is
+  ``?`` (DK), ``>``, ``^``, ``<`` or ``~`` (Polish banks). The purpose carries SEPA keys
+  ``EREF+ KREF+ MREF+ CRED+ DEBT+ SVWZ+ ABWA+ ABWE+ ...``; text split across subfields
+  is rejoined (a subfield holds 27 characters: a full one continues in the next).
+- Dutch (ING, Rabobank, ABN AMRO, Knab, ASN, bunq) and SWIFT-style: ``/KEY/value`` pairs,
+  ``/EREF/ /REMI/ /NAME/ /IBAN/ /BIC/ /ORDP/ /BENM/ /CNTP/ /MARF/ /CSID/ ...``.
+- Anything else (Swiss, Nordic, mBank's ``;``-separated text, plain text): kept as the
+  remittance text, lines rejoined.
+
+Nothing here ever evaluates or formats the text (it is untrusted).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from typing import Any
+
+# A German/Polish subfield: mark + two digits. The text must open with one within its first 4
+# characters (after the GVC) for the dialect to apply.
+_SUBFIELD_START = re.compile(r"^\s*(?:\d{3})?\s*([?>^<~])\d\d")
+_SEPA_KEY = re.compile(
+    r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|BREF|RREF|PURP|IBAN|BIC)\+"
+)
+_EXTRA_KEYS = frozenset({"KREF", "CRED", "DEBT", "COAM", "OAMT", "BREF", "RREF", "PURP"})
+_NOT_PROVIDED = frozenset({"", "NOTPROVIDED", "NONREF", "NOREF", "NONE"})
+
+_DUTCH_KEYS = (
+    "EREF|REMI|NAME|IBAN|BIC|ORDP|BENM|CNTP|MARF|CSID|PREF|RTRN|TRCD|TRTP|ISDT|PURP|ULTC|ULTD"
+    "|ULTB|ADDR|SUM|ACCW|BUSP|EXCH|OCMT|CHGS|IREF|RTYP|ORIG|BBAN|SVCL|FEES|CDTRREF|CDTRREFTP"
+)
+_DUTCH_START = re.compile(rf"^\s*/({_DUTCH_KEYS})/")
+_DUTCH_SPLIT = re.compile(rf"/({_DUTCH_KEYS})/")
+_PARTY_KEYS = frozenset({"ORDP", "BENM", "CNTP"})
+_ULTIMATE_KEYS = frozenset({"ULTC", "ULTD", "ULTB"})
+_SPACES = re.compile(r"\s+")
+
+# A full SWIFT line is 65 characters: a line that long was wrapped, not ended.
+_FULL_LINE = 65
+_FULL_SUBFIELD = 27
+
+
+def join_lines(lines: list[str]) -> str:
+    """Free-text lines rejoined: a full-width line continues without a space."""
+    if len(lines) == 1:
+        return lines[0]
+    out = [lines[0]]
+    for previous, line in itertools.pairwise(lines):
+        if len(previous) < _FULL_LINE and not previous.endswith(" "):
+            out.append(" ")
+        out.append(line)
+    return "".join(out)
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.split())
+
+
+def parse_details(lines: list[str]) -> dict[str, Any]:
+    """The facts of one ``:86:`` (its physical lines), as ``BankLine`` keyword arguments.
+
+    Always sets ``remittance_text`` and ``additional_info`` (the raw text, lines joined by
+    newlines); the other keys only when the text carries them.
+    """
+    raw = "\n".join(lines) if len(lines) > 1 else lines[0]
+    subfields = _SUBFIELD_START.match(lines[0])
+    if subfields:
+        facts = _subfield_details(raw.replace("\n", ""), subfields.group(1))
+    elif _DUTCH_START.match(lines[0]):
+        facts = _dutch_details("".join(lines))
+    else:
+        facts = _free_text_details(lines)
+    facts["additional_info"] = raw
+    return facts
+
+
+# Free-text layouts that still name the counterparty: Knab/SNS "REK: ... NAAM: ...", and ABN
+# AMRO's classic layout (account, then the name up to a run of spaces).
+_NAAM = re.compile(r"\bNAAM:\s*(.+?)\s*$", re.M)
+_REK = re.compile(r"\bREK:\s*([A-Z]{2}\d{2}[A-Z0-9]{8,30}|\d{5,12})")
+_ABN_CLASSIC = re.compile(r"(?:GIRO\s+(\d+)|(\d\d\.\d\d\.\d\d\.\d{3}))\s+(\S.*?)(?:\s{2,}|$)")
+
+
+def _free_text_details(lines: list[str]) -> dict[str, Any]:
+    text = join_lines(lines)
+    facts: dict[str, Any] = {"remittance_text": _clean(text)}
+    name = _NAAM.search("\n".join(lines))
+    if name:
+        facts["counterparty_name"] = _clean(name.group(1))
+    account = _REK.search(text)
+    if account:
+        facts["counterparty_account"] = account.group(1)
+    classic = _ABN_CLASSIC.match(lines[0])
+    if classic and not name:
+        facts["counterparty_account"] = (classic.group(1) or classic.group(2)).replace(".", "")
+        facts["counterparty_name"] = _clean(classic.group(3))
+    return facts
+
+
+# What each DK subfield number holds ("purpose" and "name" pieces are rejoined).
+_SUBFIELD_ROLE: dict[str, str] = {
+    **{f"{n:02d}": "purpose" for n in (*range(20, 30), *range(60, 64))},
+    "32": "name",
+    "33": "name",
+    "00": "posting_text",
+    "10": "primanota",
+    "30": "bic",
+    "31": "account",
+    "34": "return_reason",
+    "38": "iban",
+}
+
+
+def _subfield_details(text: str, mark: str) -> dict[str, Any]:
+    head, *parts = text.split(mark)
+    extra: dict[str, str] = {}
+    code = head.strip()
+    if code:
+        extra["gvc"] = code
+    purpose: list[str] = []
+    name: list[str] = []
+    found: dict[str, str] = {}
+    for part in parts:
+        number = part[:2]
+        role = _SUBFIELD_ROLE.get(number)
+        if role == "purpose":
+            purpose.append(part[2:])
+        elif role == "name":
+            name.append(part[2:])
+        elif role is not None:
+            found[role] = part[2:].strip()
+        elif number.isdigit():
+            extra[f"subfield_{number}"] = part[2:].strip()
+        elif purpose:  # a stray mark inside the text belongs to the previous subfield
+            purpose[-1] += mark + part
+    facts: dict[str, Any] = {}
+    purpose_text = _rejoin(purpose)
+    keyed, sepa_extra = _sepa_keys(purpose_text) if "+" in purpose_text else ({}, {})
+    if keyed:
+        facts.update(keyed)
+        extra.update(sepa_extra)
+    else:
+        facts["remittance_text"] = _clean(purpose_text)
+    if name:
+        facts["counterparty_name"] = _clean(_rejoin(name)) or None
+    account = found.get("iban") or found.get("account")
+    if account:
+        facts["counterparty_account"] = account
+    if found.get("bic"):
+        facts["counterparty_bic"] = found["bic"]
+    for key in ("posting_text", "primanota", "return_reason"):
+        if key in found:
+            extra[key] = found[key]
+    if extra:
+        facts["extra"] = extra
+    return facts
+
+
+def _rejoin(pieces: list[str]) -> str:
+    """Subfield texts rejoined: a full 27-character subfield continues without a space."""
+    out: list[str] = []
+    previous = ""
+    for piece in pieces:
+        if previous and len(previous) < _FULL_SUBFIELD and not previous.endswith(" "):
+            out.append(" ")
+        out.append(piece)
+        previous = piece
+    return "".join(out)
+
+
+def _sepa_keys(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """``EREF+... SVWZ+...`` in the purpose text: the facts and the extra keys."""
+    pieces = _SEPA_KEY.split(purpose)
+    if len(pieces) < 3:
+        return {}, {}
+    values: dict[str, str] = {}
+    before = pieces[0].strip()
+    for key, value in zip(pieces[1::2], pieces[2::2], strict=True):
+        if key not in values:
+            values[key] = value.strip()
+    text = _clean(values.get("SVWZ", ""))
+    if before:
+        text = f"{_clean(before)} {text}".strip()
+    facts: dict[str, Any] = {"remittance_text": text}
+    eref = values.get("EREF", "")
+    if eref.upper() not in _NOT_PROVIDED:
+        facts["end_to_end_id"] = eref
+    if values.get("MREF"):
+        facts["mandate_id"] = values["MREF"]
+    ultimate = values.get("ABWA") or values.get("ABWE")
+    if ultimate:
+        facts["ultimate_party"] = ultimate
+    if values.get("IBAN"):
+        facts["counterparty_account"] = values["IBAN"]
+    if values.get("BIC"):
+        facts["counterparty_bic"] = values["BIC"]
+    extra = {}
+    if len(values) > len(facts):
+        extra = {
+            f"sepa_{key.lower()}": value for key, value in values.items() if key in _EXTRA_KEYS
+        }
+    return facts, extra
+
+
+def _dutch_details(text: str) -> dict[str, Any]:
+    pieces = _DUTCH_SPLIT.split(text)
+    facts: dict[str, Any] = {}
+    extra: dict[str, str] = {}
+    party = ""
+    for key, value in zip(pieces[1::2], pieces[2::2], strict=True):
+        value = value.strip().strip("/").strip()
+        if key in _PARTY_KEYS or key in _ULTIMATE_KEYS:
+            party = key
+            if key == "CNTP" and value:
+                _cntp(value, facts)
+            elif value and key in _ULTIMATE_KEYS:
+                facts.setdefault("ultimate_party", _clean(value.split("/")[0]))
+            continue
+        if key == "NAME":
+            target = "ultimate_party" if party in _ULTIMATE_KEYS else "counterparty_name"
+            if value:
+                facts.setdefault(target, _clean(value))
+        elif key in ("IBAN", "BBAN"):
+            if value and party not in _ULTIMATE_KEYS:
+                facts.setdefault("counterparty_account", value)
+        elif key == "BIC":
+            if value and party not in _ULTIMATE_KEYS:
+                facts.setdefault("counterparty_bic", value)
+        elif key == "EREF":
+            if value.upper() not in _NOT_PROVIDED:
+                facts.setdefault("end_to_end_id", value)
+        elif key == "REMI":
+            _remi(value, facts)
+        elif key == "MARF":
+            facts.setdefault("mandate_id", value)
+        elif value:
+            extra.setdefault(key.lower(), value)
+    facts.setdefault("remittance_text", "")
+    if extra:
+        facts["extra"] = extra
+    return facts
+
+
+def _cntp(value: str, facts: dict[str, Any]) -> None:
+    """ING ``/CNTP/account/bic/name/city/``."""
+    fields = value.split("/")
+    if fields[0]:
+        facts.setdefault("counterparty_account", fields[0])
+    if len(fields) > 1 and fields[1]:
+        facts.setdefault("counterparty_bic", fields[1])
+    if len(fields) > 2 and fields[2]:
+        facts.setdefault("counterparty_name", _clean(fields[2]))
+
+
+def _remi(value: str, facts: dict[str, Any]) -> None:
+    """``/REMI/`` text, or ``USTD//text``, or ``STRD/CUR/reference`` (a structured reference)."""
+    if value.startswith("USTD/"):
+        value = value[5:].lstrip("/")
+    elif value.startswith("STRD/"):
+        _, _, rest = value[5:].partition("/")
+        reference = rest.strip("/").strip()
+        if reference:
+            facts["structured_references"] = (reference,)
+        value = reference
+    text = _clean(value)
+    if text:
+        previous = facts.get("remittance_text")
+        facts["remittance_text"] = f"{previous} {text}" if previous else text
