@@ -350,8 +350,9 @@ def test_migrations_match_the_tables(engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from cashapp.storage.tables import metadata
+    from cashapp.storage.migrate import load_all_tables
 
+    metadata = load_all_tables()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []
