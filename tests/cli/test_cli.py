@@ -15,6 +15,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from cashapp.cli.app import app
+from cashapp.matcher import load_matcher
 from cashapp.storage.engine import make_engine
 
 ITEMS = (
@@ -165,7 +166,7 @@ def test_run_and_export_on_stored_lines(db: str, tmp_path: Path) -> None:
     assert rows[0]["statement_id"] == "ST-1" and rows[0]["booking_date"] == "2025-11-05"
     assert cashapp("export", "lettrage.jsonl", "--format", "jsonl").exit_code == 0
     first = json.loads((tmp_path / "lettrage.jsonl").read_text().splitlines()[0])
-    assert first["invoice_number"] == "INV-1001" and first["model_version"] == "rules-1"
+    assert first["invoice_number"] == "INV-1001" and first["model_version"] == load_matcher().version
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
 
 
