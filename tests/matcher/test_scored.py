@@ -142,3 +142,16 @@ def test_quality_on_an_unseen_generated_day(matcher: ScoredMatcher) -> None:
     assert overall.auto_wrong <= 1
     assert overall.auto / overall.payments >= 0.85
     assert overall.right_any / overall.lines >= 0.97
+
+
+@pytest.mark.parametrize(("currency", "paid", "expected"), [
+    ("JPY", "1000", [("invoice", "INV-2025-000020", "1000")]),
+    ("BHD", "1.234", [("invoice", "INV-2025-000020", "1.234")]),
+    ("JPY", "998", [("invoice", "INV-2025-000020", "998"), ("write_off", "INV-2025-000020", "2")]),
+])
+def test_minor_units_stay_exact(matcher: ScoredMatcher, currency: str, paid: str,
+                                expected: list[tuple[str, str | None, str]]) -> None:
+    amount = "1.234" if currency == "BHD" else "1000"
+    result = run(matcher, paid, "INV-2025-000020" if paid == amount else "",
+                 item("INV-2025-000020", amount, currency=currency), currency=currency)
+    assert rows(result) == expected
