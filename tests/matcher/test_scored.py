@@ -155,3 +155,16 @@ def test_minor_units_stay_exact(matcher: ScoredMatcher, currency: str, paid: str
     result = run(matcher, paid, "INV-2025-000020" if paid == amount else "",
                  item("INV-2025-000020", amount, currency=currency), currency=currency)
     assert rows(result) == expected
+
+
+def test_unexplained_short_payment_waits_unless_the_tenant_allows_it(
+        matcher: ScoredMatcher) -> None:
+    invoice = item("INV-2025-000030", "1000.00")
+    strict = run(matcher, "820.00", "INV-2025-000030", invoice)
+    assert strict.decision is DecisionKind.SUGGESTED
+    assert ("deduction", "INV-2025-000030", "180.00") in rows(strict)
+    lenient = run(matcher, "820.00", "INV-2025-000030", invoice,
+                  policy=MatchPolicy(auto_unexplained_deductions=True))
+    assert lenient.best is not None
+    assert lenient.decision is (DecisionKind.AUTO if lenient.best.confidence >= 0.999
+                                else DecisionKind.SUGGESTED)

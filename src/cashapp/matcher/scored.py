@@ -141,7 +141,8 @@ class ScoredMatcher:
         automatic = (
             confidence[kept[0]] >= threshold
             and identified  # an amount alone, from a payer nobody knows, is never enough
-            and best.settlement.difference != "unexplained"
+            and (best.settlement.difference != "unexplained"
+                 or policy.auto_unexplained_deductions)
             and row[_UNTRUSTED] == 0.0
         )
         decision = DecisionKind.AUTO if automatic else DecisionKind.SUGGESTED
