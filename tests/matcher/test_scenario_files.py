@@ -28,3 +28,17 @@ def test_camt_round_trip_matches_the_same(tmp_path: Path) -> None:
     via_file = matcher.match(tasks, scenario.ledger, MatchPolicy())
     assert [(r.decision, r.best and r.best.allocations) for r in via_file] == [
         (r.decision, r.best and r.best.allocations) for r in direct]
+
+
+def test_all_three_formats_are_written_and_identified(tmp_path: Path) -> None:
+    from cashapp.extractors.registry import pick_reader
+
+    scenario = generate(seed=22, customers=20, open_items=100, lines=15)
+    files = write_files(scenario, tmp_path)
+    for name in ("camt", "mt940", "ofx"):
+        data = files[name].read_bytes()
+        kind, module = pick_reader(data, source=files[name].name)
+        assert kind == "statement" and module.name == name
+        assert len(module.extract(data, source=files[name].name).statements[0].lines) == len(
+            scenario.lines)
+    assert len(files["truth"].read_text().splitlines()) == len(scenario.lines)
