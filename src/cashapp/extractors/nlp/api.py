@@ -9,6 +9,7 @@ lexicon. The trained spaCy pipeline (``model.py``) adds what the rules miss when
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 from cashapp.domain.reasons import ReasonCode
 from cashapp.domain.references import ReferenceCandidate, ReferenceKind
@@ -37,6 +38,9 @@ __all__ = [
 ]
 
 _REASON_REACH = 60  # characters after a reference in which its own deduction reason is read
+# Long texts (an e-mail body, a PDF page) are read in blocks of whole lines: the work per
+# block is bounded, so the whole stays linear in the length of the text.
+_BLOCK = 4000
 
 
 def find_references(
@@ -54,6 +58,8 @@ def find_references(
     """
     if not text:
         return []
+    if len(text) > _BLOCK:
+        return _in_blocks(text, shapes=shapes, source=source, use_model=use_model)
     known_refs = shapes.payment_references if shapes is not None else frozenset()
     structured = find_structured(text, known=known_refs)
     amounts = find_amounts(text)
@@ -70,6 +76,33 @@ def find_references(
         candidates = model_candidates(text, candidates, shapes=shapes, source=source)
     candidates.sort(key=lambda c: (c.start or 0))
     return _with_context(text, candidates, amounts, reason_hits)
+
+
+def _in_blocks(
+    text: str, *, shapes: ReferenceShapes | None, source: str, use_model: bool
+) -> list[ReferenceCandidate]:
+    out: list[ReferenceCandidate] = []
+    for offset, block in _blocks(text):
+        for cand in find_references(block, shapes=shapes, source=source, use_model=use_model):
+            out.append(replace(cand, start=(cand.start or 0) + offset,
+                               end=(cand.end or 0) + offset))
+    return out
+
+
+def _blocks(text: str) -> list[tuple[int, str]]:
+    """(offset, block): blocks of at most ``_BLOCK`` characters cut after a line break (or a
+    space, for one enormous line)."""
+    blocks, start = [], 0
+    while start < len(text):
+        end = min(start + _BLOCK, len(text))
+        if end < len(text):
+            cut = text.rfind("\n", start, end)
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            end = cut + 1 if cut > start else end
+        blocks.append((start, text[start:end]))
+        start = end
+    return blocks
 
 
 def find_references_batch(
