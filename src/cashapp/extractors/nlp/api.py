@@ -119,9 +119,14 @@ def find_references_batch(
         return results
     from cashapp.extractors.nlp.model import model_candidates, model_spans
 
+    short = [i for i, t in enumerate(texts) if len(t) <= _BLOCK]
+    spans = dict(zip(short, model_spans([texts[i] for i in short]), strict=True))
     out = []
-    for text, rules, spans in zip(texts, results, model_spans(texts), strict=True):
-        merged = model_candidates(text, rules, shapes=shapes, source=source, spans=spans)
+    for i, (text, rules) in enumerate(zip(texts, results, strict=True)):
+        if i not in spans:  # a long text: read block by block, the model included
+            out.append(find_references(text, shapes=shapes, source=source, use_model=True))
+            continue
+        merged = model_candidates(text, rules, shapes=shapes, source=source, spans=spans[i])
         merged.sort(key=lambda c: (c.start or 0))
         out.append(_with_context(text, merged, find_amounts(text), find_reason_hits(text)))
     return out
