@@ -111,18 +111,32 @@ def find_references_batch(
     shapes: ReferenceShapes | None = None,
     source: str = "remittance_text",
     use_model: bool = False,
+    model_only_where_unsure: bool = False,
 ) -> list[list[ReferenceCandidate]]:
     """``find_references`` over many texts; with ``use_model`` the pipeline runs batched
-    (``nlp.pipe``), which is several times faster than text by text."""
+    (``nlp.pipe``), which is several times faster than text by text.
+    ``model_only_where_unsure`` runs the model only on the texts where the rules found no
+    candidate of confidence 0.5 or more (most of the model's cost, little of its gain)."""
     results = [find_references(t, shapes=shapes, source=source) for t in texts]
     if not use_model:
         return results
     from cashapp.extractors.nlp.model import model_candidates, model_spans
 
-    short = [i for i, t in enumerate(texts) if len(t) <= _BLOCK]
+    short = [
+        i for i, t in enumerate(texts)
+        if len(t) <= _BLOCK
+        and not (model_only_where_unsure and any(c.confidence >= 0.5 for c in results[i]))
+    ]
+    if model_only_where_unsure:
+        skipped = {i for i, t in enumerate(texts) if len(t) <= _BLOCK} - set(short)
+    else:
+        skipped = set()
     spans = dict(zip(short, model_spans([texts[i] for i in short]), strict=True))
     out = []
     for i, (text, rules) in enumerate(zip(texts, results, strict=True)):
+        if i in skipped:
+            out.append(rules)
+            continue
         if i not in spans:  # a long text: read block by block, the model included
             out.append(find_references(text, shapes=shapes, source=source, use_model=True))
             continue
