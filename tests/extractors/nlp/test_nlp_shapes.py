@@ -190,3 +190,12 @@ def test_split_is_only_evidence_when_white_space_cut_the_number() -> None:
     shapes = learn_shapes(["00123/24"])
     assert "split" not in find_references("123/24", shapes=shapes)[0].evidence
     assert "split" in find_references("00123 24", shapes=shapes)[0].evidence
+
+
+def test_a_transposition_two_open_numbers_explain_gives_both_as_low_candidates() -> None:
+    shapes = learn_shapes(["INV-2024-00123", "INV-2024-00312", "INV-2024-00555"])
+    found = find_references("INV-2024-00132 Skonto", shapes=shapes)  # 00123 or 00312
+    assert sorted(c.normalized for c in found) == ["INV-2024-00123", "INV-2024-00312"]
+    assert all(c.confidence < 0.5 and "ambiguous" in c.evidence for c in found)
+    assert all(c.reason is not None and c.reason.value == "discount" for c in found)
+    assert found[0].start == found[1].start

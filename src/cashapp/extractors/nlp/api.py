@@ -69,7 +69,7 @@ def find_references(
     numbers, structured = _settle_overlaps(numbers, structured)
     reason_hits = find_reason_hits(text)
     candidates = [_from_structured(h, source) for h in structured]
-    candidates += [_from_number(h, source) for h in numbers]
+    candidates += [c for h in numbers for c in _from_number(h, source)]
     if use_model:
         from cashapp.extractors.nlp.model import model_candidates  # spaCy only when asked
 
@@ -184,17 +184,22 @@ def _from_structured(hit: StructuredHit, source: str) -> ReferenceCandidate:
     )
 
 
-def _from_number(hit: NumberHit, source: str) -> ReferenceCandidate:
-    return ReferenceCandidate(
-        kind=hit.kind,
-        text=hit.text,
-        normalized=hit.normalized,
-        confidence=hit.confidence,
-        source=source,
-        start=hit.start,
-        end=hit.end,
-        evidence=hit.edits,
-    )
+def _from_number(hit: NumberHit, source: str) -> list[ReferenceCandidate]:
+    """One candidate, or one per open number the text fits equally well (same span, same
+    low confidence, ``ambiguous`` in the evidence): the matcher's amounts can tell them apart."""
+    return [
+        ReferenceCandidate(
+            kind=hit.kind,
+            text=hit.text,
+            normalized=number,
+            confidence=hit.confidence,
+            source=source,
+            start=hit.start,
+            end=hit.end,
+            evidence=hit.edits,
+        )
+        for number in (hit.normalized, *hit.alternatives)
+    ]
 
 
 def _with_context(
@@ -207,7 +212,7 @@ def _with_context(
     out = []
     for i, cand in enumerate(candidates):
         start, end = cand.start or 0, cand.end or 0
-        stop = candidates[i + 1].start if i + 1 < len(candidates) else None
+        stop = next((c.start for c in candidates[i + 1:] if (c.start or 0) >= end), None)
         reach = min(end + _REASON_REACH, stop if stop is not None else len(text))
         near = [h for h in reason_hits if end <= h.start < reach]
         scored = score_reason(near)

@@ -40,6 +40,7 @@ class NumberHit:
     end: int
     confidence: float
     edits: tuple[str, ...]
+    alternatives: tuple[str, ...] = ()  # other open numbers the text fits equally well
 
 
 def find_numbers(
@@ -163,10 +164,13 @@ def _from_resolutions(
     if label == "invoice":
         conf += 0.03
     ties = [r for r in resolutions if len(r.edits) == len(best.edits)]
+    alternatives: tuple[str, ...] = ()
     if len(ties) > 1:
         conf = min(conf, 0.45)  # several open numbers fit equally: only the amount can tell
+        edits = (*edits, "ambiguous")
+        alternatives = tuple(r.number for r in ties[1:])
     return NumberHit(ReferenceKind.INVOICE, written, best.number, start, end,
-                     round(min(conf, 0.99), 3), edits)
+                     round(min(conf, 0.99), 3), edits, alternatives)
 
 
 _EDIT_COST = {"separators": 0.02, "prefix_missing": 0.06, "zeros_dropped": 0.04,
