@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli import files, lettrage
+from cashapp.cli import demo, files, lettrage
 from cashapp.cli.context import CliContext
 from cashapp.cli.tenants import tenant_app
 
@@ -43,6 +43,7 @@ app.command("ingest")(files.ingest)
 app.command("inspect")(files.inspect)
 app.command("export")(files.export)
 app.command("run")(lettrage.run)
+app.command("demo")(demo.demo)
 app.add_typer(tenant_app, name="tenant")
 
 
