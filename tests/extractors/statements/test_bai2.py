@@ -276,3 +276,12 @@ def test_corpus_text_cut_at_the_physical_record_is_rejoined() -> None:
     (statement,) = bai2.extract(data, source="nwb").statements
     assert statement.lines[-1].remittance_text.endswith("INTERNATIONAL-5373 CLIENT SECCY AC TFR")
     assert statement.balanced is True and statement.warnings == ()
+
+
+def test_interim_reports_are_said_on_their_statements() -> None:
+    data = BASIC.replace(
+        b"02,CUSTOMER1,CASHAPPBANK,1,250310,2400,USD,2/",
+        b"02,CUSTOMER1,CASHAPPBANK,1,250310,1200,USD,3/",
+    )
+    *_, last = bai2.extract(data, source="t").statements
+    assert "line 14: interim same-day report; balances may still change" in last.warnings

@@ -19,6 +19,7 @@ from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine, LineStatus, StatementFile
 from cashapp.extractors.statements.bai2_accounts import (
     GROUP_STATUS,
+    INTERIM,
     Account,
     Group,
     currency_code,
@@ -110,6 +111,11 @@ class _Reader:
             if status not in ("", "1"):
                 meaning = GROUP_STATUS.get(status, "unknown status")
                 self.group.notes.append(f"line {record.line}: group status {status} ({meaning})")
+            modifier = fields[6].strip() if len(fields) > 6 else ""
+            if modifier in INTERIM:
+                self.group.notes.append(
+                    f"line {record.line}: {INTERIM[modifier]} report; balances may still change"
+                )
             return
         group = self.group
         if group is None:
