@@ -87,7 +87,6 @@ class _Draft:
     opening: OldBalance
     movements: list[Movement] = field(default_factory=list)
     closing: Decimal | None = None
-    closing_line: int | None = None
     closing_date: date | None = None
     free_text: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -103,7 +102,6 @@ class _Reader:
     section: list[_Draft] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     ids: StatementIds = field(default_factory=StatementIds)
-    last_info: Movement | None = None
     duplicate: bool = False  # the header's duplicate code (position 17)
 
     def _fail(self, line: int, message: str) -> StatementParseError:
@@ -155,7 +153,6 @@ class _Reader:
         elif kind == "8":
             draft.records += 1
             draft.closing = amount(text[41], text[42:57], draft.opening.currency, "new balance")
-            draft.closing_line = line
             draft.closing_date = when(text[57:63], "new balance date")
             account = text[4:41].strip()
             if draft.opening.account not in account and account not in ("", draft.opening.account):
@@ -173,7 +170,6 @@ class _Reader:
         article = text[1]
         if article == "1":
             draft.movements.append(movement(text, line, draft.opening.currency))
-            self.last_info = None
             return
         if article not in ("2", "3"):
             raise FieldError("article code", f"unknown movement article 2.{article}")
