@@ -285,3 +285,13 @@ def test_interim_reports_are_said_on_their_statements() -> None:
     )
     *_, last = bai2.extract(data, source="t").statements
     assert "line 14: interim same-day report; balances may still change" in last.warnings
+
+
+def test_a_100_kb_text_in_one_record_is_refused_fast() -> None:
+    import time
+
+    data = BASIC.replace(b"LOCKBOX ITEM", b"X" * 100_000)
+    started = time.perf_counter()
+    with pytest.raises(StatementParseError, match="text is over") as error:
+        bai2.extract(data, source="long.bai2")
+    assert error.value.line == 7 and time.perf_counter() - started < 1
