@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
+    PAYLOADS,
     check_golden,
     corpus_file,
     golden_cases,
@@ -162,7 +163,7 @@ def test_padding_and_blank_lines_do_not_change_the_lines() -> None:
     which=st.sampled_from([BASIC, CONTINUED]),
     position=st.integers(min_value=0, max_value=10_000),
     action=st.integers(min_value=0, max_value=3),
-    payload=st.binary(min_size=1, max_size=8),
+    payload=PAYLOADS,
 )
 def test_mutated_files_give_lines_or_the_documented_error(
     which: bytes, position: int, action: int, payload: bytes

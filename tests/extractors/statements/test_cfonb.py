@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
+    PAYLOADS,
     check_golden,
     corpus_file,
     golden_cases,
@@ -208,7 +209,7 @@ def test_reserved_zones_do_not_change_the_lines() -> None:
 @given(
     position=st.integers(min_value=0, max_value=10_000),
     action=st.integers(min_value=0, max_value=3),
-    payload=st.binary(min_size=1, max_size=8),
+    payload=PAYLOADS,
 )
 def test_mutated_files_give_lines_or_the_documented_error(
     position: int, action: int, payload: bytes
