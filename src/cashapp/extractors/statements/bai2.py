@@ -9,6 +9,9 @@ Signs come from the type code: 100-399 and 920-959 are credits, 400-699 and 960-
 A detail with any other code cannot be signed; it is kept as an ``info`` line and the
 statement says so. Trailer control totals and record counts are checked: a mismatch is a
 warning, a blank control total is accepted (some banks send none).
+
+``bank_ref``: the 16 record's bank reference, else its customer reference, else
+``<account>-<as-of date>:<index of the 16 in the account>``.
 """
 
 from __future__ import annotations

@@ -10,6 +10,10 @@ booking, provided the details add up to the total; otherwise the total stays one
 the statement says why. Details of type 8 and 9 only describe their movement (gross amount,
 charges...) and go into its ``additional_info``. The trailer's record count and totals are
 checked; a mismatch is a warning on the statement (test files often carry stale trailers).
+
+``bank_ref``: the 2.1 bank reference (positions 11-31); a detail line of a globalisation uses
+its own reference, else ``<total's reference>/<detail number>``; without any reference,
+``<statement id>:<sequence number>``.
 """
 
 from __future__ import annotations
