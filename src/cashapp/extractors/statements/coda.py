@@ -2,7 +2,8 @@
 
 A file is one or more ``0`` header ... ``9`` trailer sections, each with one statement: ``1``
 old balance, movements (``21`` with its ``22``/``23``), information (``31``/``32``/``33``),
-free communication (``4``), ``8`` new balance. Records are 128 characters (``coda_records``).
+free communication (``4``, kept as the statement's ``information``), ``8`` new balance.
+Records are 128 characters (``coda_records``).
 
 A movement is one bank entry. When the bank globalises (transaction type 1 or 2 with
 details of type 5, 6 or 7), each detail becomes a line of that entry, like a camt batch
