@@ -230,6 +230,17 @@ AMOUNT = st.integers(min_value=-(10**11), max_value=10**11).map(lambda u: Decima
 NAME = st.one_of(st.none(), st.lists(WORD, min_size=1, max_size=4).map(" ".join))
 
 
+ORIGINAL_AMOUNT = st.one_of(
+    st.just({}),
+    st.tuples(st.sampled_from([("USD", 2), ("JPY", 0), ("KWD", 3)]), st.integers(0, 10**12)).map(
+        lambda c: {
+            "instructed_currency": c[0][0],
+            "instructed_amount": Decimal(c[1]).scaleb(-c[0][1]),
+        }
+    ),
+)
+
+
 @st.composite
 def statements(draw: st.DrawFn) -> Statement:
     lines = []
@@ -261,6 +272,7 @@ def statements(draw: st.DrawFn) -> Statement:
                 ),
                 bank_transaction_code=draw(st.sampled_from(["05", "06", "B1", "62", "01"])),
                 charges=draw(st.one_of(st.none(), AMOUNT.map(abs))),
+                **draw(ORIGINAL_AMOUNT),
             )
         )
     opening = draw(AMOUNT)
@@ -292,6 +304,8 @@ FIELDS = (
     "structured_references",
     "bank_transaction_code",
     "charges",
+    "instructed_amount",
+    "instructed_currency",
 )
 
 
