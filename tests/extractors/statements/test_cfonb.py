@@ -70,7 +70,7 @@ def test_unbalanced_statement_is_kept_with_a_warning_and_duplicates_stay_two_lin
     assert "does not balance" in statement.warnings[0]
     refs = [line.bank_ref for line in statement.lines]
     assert len(set(refs)) == len(refs) == 5
-    assert statement.lines[4].extra["reject_code"] == "05"
+    assert statement.lines[4].extra["reject_code"] == "05" and statement.lines[4].reversal
 
 
 @pytest.mark.parametrize(
