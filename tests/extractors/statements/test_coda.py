@@ -307,3 +307,16 @@ def test_endless_information_records_are_refused() -> None:
     flood = records[:7] + [records[6]] * 600 + records[7:]
     with pytest.raises(StatementParseError, match="more than 500 information records"):
         coda.extract("\n".join(flood).encode(), source="flood.cod")
+
+
+def test_r_transaction_marks_a_reversal() -> None:
+    records = _records(SIMPLE)
+    records[9] = records[9][:112] + "2" + "AC04" + records[9][117:]
+    statement = coda.extract("\n".join(records).encode(), source="r").statements[0]
+    line = statement.lines[1]
+    assert (
+        line.reversal
+        and line.extra["r_transaction"] == "2"
+        and line.extra["return_reason"] == "AC04"
+    )
+    assert not statement.lines[0].reversal
