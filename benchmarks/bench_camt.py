@@ -183,7 +183,7 @@ def sandbox_overhead(rounds: int = 10) -> dict[str, float]:
         started = time.perf_counter()
         read_untrusted(data, source="small.xml", settings=settings)
         figures["cold_child"].append(time.perf_counter() - started)
-        time.sleep(1.0)  # let the spare load its readers, as it does between files
+        time.sleep(3.0)  # let the spare load its readers, as it does between files
         started = time.perf_counter()
         read_untrusted(data, source="small.xml", settings=settings)
         figures["spare_child"].append(time.perf_counter() - started)
