@@ -264,7 +264,8 @@ def _child(request: dict[str, Any], max_bytes: int, memory: int) -> dict[str, An
         from cashapp.extractors.read import read_bytes
 
         if request.get("path"):
-            data = Path(request["path"]).read_bytes()
+            with Path(request["path"]).open("rb") as handle:  # bounded: it may have grown
+                data = handle.read(max_bytes + 1)
         else:
             data = sys.stdin.buffer.read(max_bytes + 1)
         if request.get("reader"):
