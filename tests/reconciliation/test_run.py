@@ -59,3 +59,111 @@ def test_run_applies_the_certain_and_queues_the_rest(engine, tenant, ledger) -> 
     assert rows[0].model_version == matcher.version and rows[0].lettrage_code == "AAA"
     assert ledger.open_minor("INV-1001") == 0 and ledger.open_minor("INV-1002") == 0
     assert sum(Decimal(r.applied_amount) for r in rows[1:3]) == Decimal("1200.00")
+
+
+def test_run_uses_a_linked_remittance_advice(engine, tenant, ledger) -> None:
+    from datetime import date
+
+    from cashapp.domain.remittances import Remittance, RemittanceFile, RemittanceLine
+    from cashapp.domain.statements import BankLine, Statement, StatementFile
+    from cashapp.reconciliation.ingest import store_remittance_file, store_statement_file
+    from cashapp.reconciliation.run import run_lettrage
+    from cashapp.storage.transactions import write_transaction
+
+    ledger.invoice("INV-2001", "1000.00", customer="C2", customer_name="Acme Trading Ltd")
+    ledger.invoice("INV-2002", "400.00", customer="C2", customer_name="Acme Trading Ltd")
+    advice = Remittance(
+        format="remt.001",
+        payer="Acme Trading Ltd",
+        payment_id="E2E-77",
+        currency="EUR",
+        total=Decimal("1350.00"),
+        date=date(2025, 11, 4),
+        lines=[
+            RemittanceLine(
+                reference="INV-2001",
+                gross=Decimal("1000.00"),
+                deduction=Decimal("50.00"),
+                reason_text="damaged goods",
+                paid=Decimal("950.00"),
+            ),
+            RemittanceLine(reference="INV-2002", gross=Decimal("400.00"), paid=Decimal("400.00")),
+        ],
+    )
+    payment = BankLine(
+        bank_ref="B-77",
+        entry=0,
+        amount=Decimal("1350.00"),
+        currency="EUR",
+        booking_date=date(2025, 11, 5),
+        counterparty_name="ACME TRADING LTD",
+        end_to_end_id="E2E-77",
+        remittance_text="payment advice sent by mail",
+    )
+    with write_transaction(engine) as session:
+        store_remittance_file(
+            session,
+            tenant,
+            RemittanceFile(format="remt.001", remittances=[advice]),
+            sha256="c" * 64,
+            filename="advice.xml",
+        )
+        store_statement_file(
+            session,
+            tenant,
+            StatementFile(
+                format="test",
+                statements=[Statement(id="S", account="DE00", currency="EUR", lines=[payment])],
+            ),
+            sha256="d" * 64,
+            filename="st.xml",
+        )
+    with read_session(engine) as session:
+        (task,) = prepare_run(session, tenant).tasks
+    assert [r.payment_id for r in task.remittances] == ["E2E-77"]
+    summary = run_lettrage(engine, tenant, matcher=load_matcher(), policy=MatchPolicy())
+    assert (summary.lines_read, summary.applied + summary.suggested) == (1, 1)
+    with read_session(engine) as session:
+        rows = list(export_lettrage(session, tenant))
+        assert audit_ledger(session, tenant) == []
+    assert sorted((r.invoice_number, r.applied_amount, r.kind) for r in rows) == [
+        ("INV-2001", "50.00", "deduction"),
+        ("INV-2001", "950.00", "invoice"),
+        ("INV-2002", "400.00", "invoice"),
+    ]
+
+
+def test_a_refused_line_goes_to_review_without_undoing_its_chunk(
+    engine, tenant, ledger, make_proposal
+) -> None:
+    """Two AUTO results in one chunk; the ledger refuses the second (more than is open):
+    the first stays applied, the second waits in review with its proposal."""
+    from cashapp.domain.proposals import MatchResult
+    from cashapp.reconciliation.run import run_lettrage
+
+    ledger.invoice("INV-1", "100.00")
+    ledger.lines(("100.00", "INV-1"), ("100.00", "INV-1 again"))
+
+    class Stubborn:
+        version = "stub-1"
+
+        def match(self, lines, ledger_view, policy):
+            return [
+                MatchResult(
+                    line_key=task.key,
+                    decision=DecisionKind.AUTO,
+                    proposals=(make_proposal(("invoice", "INV-1", "100.00")),),
+                )
+                for task in lines
+            ]
+
+    summary = run_lettrage(engine, tenant, matcher=Stubborn(), policy=MatchPolicy())
+    assert (summary.applied, summary.suggested) == (1, 1)
+    with read_session(engine) as session:
+        rows = list(export_lettrage(session, tenant))
+        assert audit_ledger(session, tenant) == []
+    assert [(r.bank_ref != "", r.decision, r.lettrage_code != "") for r in rows] == [
+        (True, "auto", True),
+        (True, "suggested", False),
+    ]
+    assert ledger.open_minor("INV-1") == 0

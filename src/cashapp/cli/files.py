@@ -12,13 +12,14 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.context import context, fail, progress
+from cashapp.cli.context import TenantOption, context, fail, progress, stderr
 from cashapp.core.errors import CashappError, InputError
+from cashapp.core.settings import Settings
 from cashapp.domain.remittances import RemittanceFile
 from cashapp.domain.statements import StatementFile
 from cashapp.extractors.inspect_json import remittance_file_json, statement_file_json
 from cashapp.extractors.openitems import read_open_items
-from cashapp.extractors.read import read_bytes
+from cashapp.extractors.read import read_untrusted
 from cashapp.reconciliation.export import export_lettrage, write_lettrage_csv, write_lettrage_jsonl
 from cashapp.reconciliation.ingest import (
     StoredFile,
@@ -27,7 +28,7 @@ from cashapp.reconciliation.ingest import (
     store_statement_file,
 )
 from cashapp.reconciliation.open_items import import_open_items
-from cashapp.storage import Session
+from cashapp.storage import Engine, Session
 from cashapp.storage.repositories.bank import find_file
 from cashapp.storage.transactions import read_session, run_in_transaction
 
@@ -35,13 +36,14 @@ from cashapp.storage.transactions import read_session, run_in_transaction
 def import_invoices(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The open-items CSV (CONTRACT.md).")],
+    tenant: TenantOption = None,
 ) -> None:
     """Upsert open items (and their customers) from CSV; the same file twice changes nothing."""
-    cli = context(ctx)
+    cli = context(ctx, tenant=tenant)
     try:
         items = read_open_items(file.read_bytes(), source=str(file))
-        tenant = cli.tenant_id()
-        counts = run_in_transaction(cli.engine, lambda s: import_open_items(s, tenant, items))
+        tenant_id = cli.tenant_id()
+        counts = run_in_transaction(cli.engine, lambda s: import_open_items(s, tenant_id, items))
     except (CashappError, OSError) as error:
         raise fail(error) from error
     typer.echo(
@@ -70,38 +72,44 @@ def _files(paths: list[Path]) -> list[Path]:
 def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Statement or remittance files, or folders.")],
+    tenant: TenantOption = None,
 ) -> None:
     """Store bank statements and remittance advices; the format is read from the content.
 
-    Every file is read before anything is stored: one unreadable file stores nothing.
+    Each file is stored whole or not at all: an unreadable file is reported on one line
+    (and makes the exit status non-zero) while the readable ones are stored.
     """
-    cli = context(ctx)
+    cli = context(ctx, tenant=tenant)
     try:
         files = _files(paths)
-        tenant = cli.tenant_id()
-        parsed: list[tuple[Path, bytes, str, StatementFile | RemittanceFile | None]] = []
-        for path in progress(files, total=len(files), label="reading"):
-            data = path.read_bytes()
-            sha = sha256_of(data)
-            with read_session(cli.engine) as session:
-                known = find_file(session, tenant, sha) is not None
-            content = (
-                None
-                if known
-                else read_bytes(data, source=str(path), max_bytes=cli.settings.max_file_bytes)
-            )
-            parsed.append((path, data, sha, content))
-        for path, data, sha, content in progress(parsed, total=len(parsed), label="storing"):
-            if content is None:
-                typer.echo(f"{path}: already ingested (same content), nothing changed")
-                continue
-            stored = run_in_transaction(
-                cli.engine,
-                partial(_store, tenant=tenant, content=content, data=data, sha=sha, path=path),
-            )
-            typer.echo(_describe(path, stored))
+        tenant_id = cli.tenant_id()
     except (CashappError, OSError) as error:
         raise fail(error) from error
+    failures = 0
+    for path in progress(files, total=len(files), label="ingesting"):
+        try:
+            typer.echo(_ingest_one(cli.engine, tenant_id, path, settings=cli.settings))
+        except InputError as error:
+            failures += 1
+            stderr.print(f"error: {error}", markup=False, soft_wrap=True)
+        except (CashappError, OSError) as error:
+            raise fail(error) from error
+    if failures:
+        raise typer.Exit(code=2)
+
+
+def _ingest_one(engine: Engine, tenant: int, path: Path, *, settings: Settings) -> str:
+    data = path.read_bytes()
+    sha = sha256_of(data)
+    with read_session(engine) as session:
+        if find_file(session, tenant, sha) is not None:
+            return f"{path}: already ingested (same content), nothing changed"
+    # Parsed in a limited child process (RELIABILITY 3.1), never in this one.
+    content = read_untrusted(data, source=str(path), settings=settings)
+    stored = run_in_transaction(
+        engine, partial(_store, tenant=tenant, content=content, data=data, sha=sha, path=path)
+    )
+    return _describe(path, stored)
 
 
 def _store(
@@ -146,7 +154,7 @@ def _describe(path: Path, stored: StoredFile) -> str:
 def inspect(file: Annotated[Path, typer.Argument(help="A statement or remittance file.")]) -> None:
     """Print what cashapp reads from FILE as JSON; stores nothing."""
     try:
-        parsed = read_bytes(file.read_bytes(), source=str(file))
+        parsed = read_untrusted(file, source=str(file))
     except (CashappError, OSError) as error:
         raise fail(error) from error
     data = (
@@ -168,11 +176,12 @@ def export(
     format: Annotated[
         ExportFormat, typer.Option("--format", help="csv or jsonl.")
     ] = ExportFormat.CSV,
+    tenant: TenantOption = None,
 ) -> None:
     """Write the lettrage: every allocation of every bank line (CONTRACT.md)."""
-    cli = context(ctx)
+    cli = context(ctx, tenant=tenant)
     try:
-        tenant = cli.tenant_id()
+        tenant_id = cli.tenant_id()
         target = file.resolve()
         # Written beside the target and renamed into place: never half a file.
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -181,7 +190,7 @@ def export(
                 os.fdopen(handle, "w", encoding="utf-8", newline="") as out,
                 read_session(cli.engine) as session,
             ):
-                rows = export_lettrage(session, tenant)
+                rows = export_lettrage(session, tenant_id)
                 if format is ExportFormat.CSV:
                     count = write_lettrage_csv(rows, out)
                 else:

@@ -3,31 +3,43 @@ what is certain is applied, the rest waits in review.
 
 ``prepare_run`` reads the work (lines, what the text extractor finds in them, linked
 remittance advices, the open items) in one read; the matcher then runs without the
-database; ``record_result`` writes one line's outcome in the caller's transaction (the
-entry point gives each line its own, so a failure never leaves half a payment applied).
+database; ``record_result`` writes one line's outcome in the caller's transaction.
+``run_lettrage`` is the job that strings them together and owns its transactions: one per
+applied line (a failure never leaves half a payment applied) and one per chunk of lines
+left for review.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from cashapp.core.errors import AlreadyAppliedError, ConflictError, InvariantViolation
+from cashapp.domain.ledger import Customer
 from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import Remittance
 from cashapp.domain.statements import BankLine
 from cashapp.extractors.nlp.api import find_references, learn_shapes
 from cashapp.matcher.api import LedgerView, LineToMatch, Matcher, MatchPolicy
+from cashapp.matcher.remittance_link import (
+    KeyedLine,
+    KeyedRemittance,
+    LinkStatus,
+    PayerDirectory,
+    link_remittances,
+)
 from cashapp.reconciliation.apply import ActorType, apply_proposal
 from cashapp.reconciliation.review import store_suggestion
-from cashapp.storage import Session
+from cashapp.storage import Engine, Session
 from cashapp.storage.repositories.bank import (
     bank_line_from_row,
     list_lines_without_live_application,
 )
 from cashapp.storage.repositories.receivables import list_customers, list_open_items
 from cashapp.storage.repositories.remittances import list_remittances
+from cashapp.storage.transactions import read_session, run_in_transaction, savepoint
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,41 +53,46 @@ class RunWork:
 def prepare_run(session: Session, tenant: int) -> RunWork:
     """The lines to match, with the references found in their text and linked advices."""
     open_items = list_open_items(session, tenant)
+    customers = list_customers(session, tenant)
     shapes = learn_shapes(
         [item.invoice_number for item in open_items],
         payment_references=[i.payment_reference for i in open_items if i.payment_reference],
     )
-    advices = list_remittances(session, tenant)
+    rows = list_lines_without_live_application(session, tenant)
+    lines = [KeyedLine(key=str(row.id), line=bank_line_from_row(row)) for row in rows]
+    advices = link_advices(list_remittances(session, tenant), lines, customers)
     tasks = []
-    for row in list_lines_without_live_application(session, tenant):
-        line = bank_line_from_row(row)
+    for keyed in lines:
+        line = keyed.line
         text = " ".join(part for part in (line.remittance_text, line.additional_info) if part)
         tasks.append(
             LineToMatch(
-                key=str(row.id),
+                key=keyed.key,
                 line=line,
                 references=find_references(text, shapes=shapes) if text else (),
-                remittances=linked_remittances(line, advices),
+                remittances=tuple(advices.get(keyed.key, ())),
             )
         )
-    return RunWork(
-        tasks=tasks,
-        ledger=LedgerView(open_items=open_items, customers=list_customers(session, tenant)),
-    )
+    return RunWork(tasks=tasks, ledger=LedgerView(open_items=open_items, customers=customers))
 
 
-def linked_remittances(line: BankLine, advices: Sequence[Remittance]) -> tuple[Remittance, ...]:
-    """The advices that announce this payment: by payment id, else a unique same-total one."""
+def link_advices(
+    advices: Sequence[Remittance], lines: Sequence[KeyedLine], customers: Sequence[Customer]
+) -> dict[str, list[Remittance]]:
+    """Stored remittance advices by the key of the bank line that paid them (matcher's
+    linker: payment id, else payer + amount + date; ambiguous or unpaid advices wait)."""
     if not advices:
-        return ()
-    ids = {value for value in (line.end_to_end_id, line.bank_ref) if value}
-    by_id = tuple(a for a in advices if a.payment_id and a.payment_id in ids)
-    if by_id:
-        return by_id
-    same_total = tuple(
-        a for a in advices if a.total == line.amount and (a.currency in (None, line.currency))
+        return {}
+    directory = PayerDirectory(
+        customer_by_account={iban: c.customer_id for c in customers for iban in c.ibans},
+        customer_names={c.customer_id: c.name for c in customers},
     )
-    return same_total if len(same_total) == 1 else ()
+    keyed = [KeyedRemittance(key=str(i), remittance=a) for i, a in enumerate(advices)]
+    linked: dict[str, list[Remittance]] = defaultdict(list)
+    for link in link_remittances(keyed, lines, directory=directory):
+        if link.status is LinkStatus.LINKED and link.line_key is not None:
+            linked[link.line_key].append(advices[int(link.remittance_key)])
+    return linked
 
 
 def record_result(
@@ -139,3 +156,81 @@ class RunSummary:
         else:
             self.skipped += 1
         self.amounts[key][line.currency] += line.amount
+
+
+REVIEW_CHUNK = 200  # lines left for review, stored per transaction
+APPLY_CHUNK = 50  # lines applied per transaction, each in its own savepoint
+Progress = Callable[[Iterable[MatchResult], int], Iterator[MatchResult]]
+
+
+def run_lettrage(
+    engine: Engine,
+    tenant: int,
+    *,
+    matcher: Matcher,
+    policy: MatchPolicy,
+    progress: Progress | None = None,
+) -> RunSummary:
+    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest.
+
+    Applications are committed in chunks (R6: each chunk all or nothing); inside a chunk
+    every line has its own savepoint, so a line the ledger refuses (applied meanwhile, an
+    invoice moved) is rolled back alone and sent to review instead.
+    """
+    with read_session(engine) as session:
+        work = prepare_run(session, tenant)
+    results = matcher.match(work.tasks, work.ledger, policy)
+    lines = {task.key: task.line for task in work.tasks}
+    summary = RunSummary(lines_read=len(results))
+    waiting: list[MatchResult] = []
+    applying: list[MatchResult] = []
+
+    def record(session: Session, result: MatchResult) -> DecisionKind:
+        return record_result(session, tenant, result, matcher=matcher, policy=policy)
+
+    def flush_review() -> None:
+        if waiting:
+            outcomes = run_in_transaction(engine, lambda s: [record(s, r) for r in waiting])
+            for result, outcome in zip(waiting, outcomes, strict=True):
+                summary.count(outcome, lines[result.line_key])
+            waiting.clear()
+
+    def apply_chunk(session: Session) -> list[str]:
+        outcomes = []
+        for result in applying:
+            try:
+                with savepoint(session):
+                    record(session, result)
+                outcomes.append("applied")
+            except AlreadyAppliedError:
+                outcomes.append("skipped")
+            except (InvariantViolation, ConflictError):
+                outcomes.append("refused")
+        return outcomes
+
+    def flush_applying() -> None:
+        if not applying:
+            return
+        outcomes = run_in_transaction(engine, apply_chunk)
+        for result, outcome in zip(applying, outcomes, strict=True):
+            if outcome == "refused":  # the ledger moved since the read: a person decides
+                waiting.append(as_suggestion(result))
+            else:
+                summary.count(
+                    DecisionKind.AUTO if outcome == "applied" else outcome, lines[result.line_key]
+                )
+        applying.clear()
+
+    stream = progress(results, len(results)) if progress else iter(results)
+    for result in stream:
+        if result.decision is DecisionKind.AUTO and result.best is not None:
+            applying.append(result)
+            if len(applying) >= APPLY_CHUNK:
+                flush_applying()
+        else:
+            waiting.append(result)
+        if len(waiting) >= REVIEW_CHUNK:
+            flush_review()
+    flush_applying()
+    flush_review()
+    return summary

@@ -65,6 +65,19 @@ def read_session(engine: Engine) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """A nested transaction: what fails inside is rolled back alone (cashapp errors too)."""
+    nested = session.begin_nested()
+    try:
+        yield
+        flush(session)
+    except BaseException:
+        nested.rollback()
+        raise
+    nested.commit()
+
+
 def run_in_transaction(
     engine: Engine, work: Callable[[Session], T], *, attempts: int = DEFAULT_ATTEMPTS
 ) -> T:

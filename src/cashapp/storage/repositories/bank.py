@@ -20,6 +20,7 @@ from sqlmodel import Session, col
 
 from cashapp.domain.money import from_minor, to_minor
 from cashapp.domain.statements import BankLine, LineStatus, Statement
+from cashapp.storage.bulk import bulk_insert
 from cashapp.storage.errors import flush
 from cashapp.storage.records import referred_documents_from_json, to_json
 from cashapp.storage.tables import (
@@ -192,13 +193,15 @@ def add_lines(session: Session, statement_id: int, rows: Sequence[dict[str, Any]
     promoted from pending), the rest being lines already stored from another file."""
     if not rows:
         return 0
-    base = _insert(session, _TABLE_BANK_LINE)
-    statement = base.on_conflict_do_update(
-        index_elements=["tenant_id", "bank_account_id", "bank_ref"],
-        set_={name: base.excluded[name] for name in _UPGRADED_FROM_PENDING},
-        where=(_TABLE_BANK_LINE.c.status == "pending") & (base.excluded.status == "booked"),
-    )
-    session.execute(statement, list(rows))
+
+    def promote_pending(insert: Any) -> Any:
+        return insert.on_conflict_do_update(
+            index_elements=["tenant_id", "bank_account_id", "bank_ref"],
+            set_={name: insert.excluded[name] for name in _UPGRADED_FROM_PENDING},
+            where=(_TABLE_BANK_LINE.c.status == "pending") & (insert.excluded.status == "booked"),
+        )
+
+    bulk_insert(session, _TABLE_BANK_LINE, rows, on_conflict=promote_pending)
     count = session.execute(
         select(func.count())
         .select_from(_TABLE_BANK_LINE)

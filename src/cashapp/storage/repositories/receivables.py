@@ -10,11 +10,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session, col
 
 from cashapp.domain.ledger import Customer, OpenItem
 from cashapp.domain.money import from_minor, to_minor
+from cashapp.storage.bulk import bulk_insert
 from cashapp.storage.errors import flush
 from cashapp.storage.tables import CustomerAccountRow, CustomerRow, OpenItemRow, table_of
 
@@ -57,7 +58,7 @@ def upsert_customers(
         if k not in existing
     ]
     if new:
-        session.execute(insert(CustomerRow), new)
+        bulk_insert(session, table_of(CustomerRow), new)
     renamed = [
         {"b_id": existing[k][0], "b_name": customers[k]}
         for k in keys
@@ -102,7 +103,7 @@ def _add_accounts(session: Session, tenant_id: int, pairs: set[tuple[int, str]])
         for cid, account in sorted(pairs - known)
     ]
     if new:
-        session.execute(insert(CustomerAccountRow), new)
+        bulk_insert(session, table_of(CustomerAccountRow), new)
 
 
 _DESCRIPTIVE = ("customer_id", "issue_date", "due_date", "payment_reference", "po_number")
@@ -157,7 +158,7 @@ def upsert_open_items(
         change["b_id"] = old["id"]
         changes.append(change)
     if new:
-        session.execute(insert(OpenItemRow), new)
+        bulk_insert(session, table_of(OpenItemRow), new)
     if changes:
         table = table_of(OpenItemRow)
         session.execute(

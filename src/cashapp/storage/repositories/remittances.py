@@ -8,13 +8,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from cashapp.domain.reasons import ReasonCode
 from cashapp.domain.remittances import Remittance, RemittanceLine
+from cashapp.storage.bulk import bulk_insert
 from cashapp.storage.records import to_json
-from cashapp.storage.tables import RemittanceRow
+from cashapp.storage.tables import RemittanceRow, table_of
 
 
 def add_remittances(
@@ -35,7 +36,7 @@ def add_remittances(
         for position, remittance in enumerate(remittances)
     ]
     if rows:
-        session.execute(insert(RemittanceRow), rows)
+        bulk_insert(session, table_of(RemittanceRow), rows)
     return len(rows)
 
 

@@ -1,0 +1,187 @@
+"""The nightly run: for every tenant, ingest what arrived, match, apply, deliver.
+
+The unit of work is a *chunk*: one tenant's bank account. A chunk matches its open lines and
+records each line's outcome in its own transaction (``run.record_result``), so a process
+killed mid-chunk leaves every payment applied whole or not at all, and running the chunk
+again only picks up what is still open: a re-run adds nothing.
+
+On SQLite everything runs in this process (``run_nightly``). On PostgreSQL the chunks are
+jobs of procrastinate (``reconciliation.jobs``), run by worker processes on any machine.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import partial
+from pathlib import Path
+
+from cashapp.core.clock import utc_now
+from cashapp.core.errors import AlreadyAppliedError, CashappError, ConflictError, InvariantViolation
+from cashapp.core.settings import Settings
+from cashapp.domain.money import from_minor
+from cashapp.domain.proposals import DecisionKind, MatchResult
+from cashapp.domain.remittances import RemittanceFile
+from cashapp.extractors.read import read_bytes
+from cashapp.matcher import load_matcher
+from cashapp.matcher.api import Matcher, MatchPolicy
+from cashapp.reconciliation.ingest import sha256_of, store_remittance_file, store_statement_file
+from cashapp.reconciliation.outbox import relay_until_idle
+from cashapp.reconciliation.run import as_suggestion, prepare_run, record_result
+from cashapp.storage import Engine, Session
+from cashapp.storage import nightly as store
+from cashapp.storage.repositories.bank import find_file
+from cashapp.storage.transactions import read_session, run_in_transaction
+
+# Crash tests: seconds to sleep after each recorded line, so a worker can be killed mid-chunk.
+LINE_DELAY_ENV = "CASHAPP_NIGHTLY_LINE_DELAY"
+
+
+def policy_from(settings: Settings) -> MatchPolicy:
+    return MatchPolicy(auto_precision=float(settings.auto_apply_precision),
+                       write_off_absolute=settings.write_off_absolute,
+                       write_off_relative=settings.write_off_relative)
+
+
+@dataclass(slots=True)
+class ChunkResult:
+    applied: int = 0
+    suggested: int = 0
+    unmatched: int = 0
+    skipped: int = 0
+
+    def add(self, other: ChunkResult) -> None:
+        for name in ("applied", "suggested", "unmatched", "skipped"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def run_chunk(engine: Engine, tenant: int, bank_account_id: int, *, policy: MatchPolicy,
+              matcher: Matcher | None = None) -> ChunkResult:
+    """Match and apply the open lines of one bank account of one tenant."""
+    delay = float(os.environ.get(LINE_DELAY_ENV, "0") or 0)
+    with read_session(engine) as session:
+        wanted = {str(i) for i in store.open_line_ids(session, tenant, bank_account_id)}
+        if not wanted:
+            return ChunkResult()
+        work = prepare_run(session, tenant)
+    tasks = [t for t in work.tasks if t.key in wanted]
+    model = matcher or load_matcher()
+    result = ChunkResult()
+
+    def record(session: Session, *, match: MatchResult) -> DecisionKind:
+        return record_result(session, tenant, match, matcher=model, policy=policy)
+
+    for match in model.match(tasks, work.ledger, policy):
+        try:
+            outcome = run_in_transaction(engine, partial(record, match=match))
+        except AlreadyAppliedError:
+            result.skipped += 1
+            continue
+        except (InvariantViolation, ConflictError):
+            outcome = run_in_transaction(engine, partial(record, match=as_suggestion(match)))
+        if outcome is DecisionKind.AUTO:
+            result.applied += 1
+        elif outcome is DecisionKind.SUGGESTED:
+            result.suggested += 1
+        else:
+            result.unmatched += 1
+        if delay:
+            time.sleep(delay)
+    return result
+
+
+def ingest_inbox(engine: Engine, tenant: int, folder: Path, *, max_bytes: int) -> tuple[int, list[str]]:
+    """Store the files waiting in the tenant's inbox folder; (new files, errors). Known
+    content is a no-op, so files may stay in the folder."""
+    if not folder.is_dir():
+        return 0, []
+    new, errors = 0, []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.name.startswith(".")):
+        try:
+            data = path.read_bytes()
+            sha = sha256_of(data)
+            with read_session(engine) as session:
+                if find_file(session, tenant, sha) is not None:
+                    continue
+            parsed = read_bytes(data, source=str(path), max_bytes=max_bytes)
+
+            def store_file(session: Session, parsed: object = parsed, data: bytes = data, sha: str = sha,
+                           path: Path = path) -> bool:
+                if isinstance(parsed, RemittanceFile):
+                    return store_remittance_file(session, tenant, parsed, sha256=sha, filename=str(path),
+                                                 size_bytes=len(data)).created
+                return store_statement_file(session, tenant, parsed, sha256=sha, filename=str(path),  # type: ignore[arg-type]
+                                            size_bytes=len(data)).created
+
+            new += int(run_in_transaction(engine, store_file))
+        except (CashappError, OSError) as exc:
+            errors.append(str(exc))
+    return new, errors
+
+
+@dataclass(slots=True)
+class TenantSummary:
+    tenant: str
+    files_new: int = 0
+    lines: int = 0
+    applied: int = 0
+    applied_amounts: dict[str, Decimal] = field(default_factory=dict)
+    queued: int = 0
+    delivered: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        amounts = ", ".join(f"{v} {c}" for c, v in sorted(self.applied_amounts.items())) or "-"
+        return (f"{self.tenant:<20} files {self.files_new:<4} lines {self.lines:<6} applied {self.applied:<6} "
+                f"{amounts:<22} queued {self.queued:<6} delivered {self.delivered:<5} errors {len(self.errors)}")
+
+
+def summarize(engine: Engine, tenant: int, name: str, *, since: datetime) -> TenantSummary:
+    with read_session(engine) as session:
+        f = store.tenant_figures(session, tenant, since=since)
+    return TenantSummary(tenant=name, lines=f.lines, applied=f.applied_since, queued=f.open_lines,
+                         applied_amounts={c: from_minor(m, c) for c, m in f.applied_minor_since.items()})
+
+
+def format_report(summaries: list[TenantSummary]) -> str:
+    return "\n".join(["nightly lettrage", *("  " + s.line() for s in summaries)])
+
+
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+
+
+def run_nightly(engine: Engine, settings: Settings, *, deliver: bool = True,
+                on_progress: Progress | None = None, matcher: Matcher | None = None) -> list[TenantSummary]:
+    """The whole nightly run in this process (SQLite, or PostgreSQL without workers)."""
+    started = utc_now()
+    policy = policy_from(settings)
+    with read_session(engine) as session:
+        tenants = store.list_tenant_ids(session)
+    files: dict[int, tuple[int, list[str]]] = {}
+    for tid, name in tenants:
+        files[tid] = ingest_inbox(engine, tid, settings.inbox / name, max_bytes=settings.max_file_bytes)
+    chunks: list[tuple[int, int]] = []
+    with read_session(engine) as session:
+        for tid, _ in tenants:
+            chunks += [(tid, acct) for acct in store.accounts_with_open_lines(session, tid)]
+    model = matcher or (load_matcher() if chunks else None)
+    errors: dict[int, list[str]] = {tid: list(files[tid][1]) for tid, _ in tenants}
+    for done, (tid, acct) in enumerate(chunks, start=1):
+        try:
+            run_chunk(engine, tid, acct, policy=policy, matcher=model)
+        except CashappError as exc:
+            errors[tid].append(f"account {acct}: {exc}")
+        if on_progress:
+            on_progress("chunks", done, len(chunks))
+    summaries = []
+    for tid, name in tenants:
+        delivered = relay_until_idle(engine, tenant_id=tid, max_seconds=10).delivered if deliver else 0
+        summary = summarize(engine, tid, name, since=started)
+        summary.files_new, summary.delivered = files[tid][0], delivered
+        summary.errors = errors[tid]
+        summaries.append(summary)
+    return summaries
