@@ -17,6 +17,7 @@ from cashapp.api import pages
 from cashapp.api.errors import ErrorBody, install_error_handlers
 from cashapp.api.idempotency import IdempotencyMiddleware
 from cashapp.api.limits import BodySizeLimit
+from cashapp.api.relay import relay_lifespan
 from cashapp.api.routes import admin, ledger
 from cashapp.core.settings import Settings, load_settings
 from cashapp.storage.engine import make_engine
@@ -42,6 +43,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, migrate:
         responses=ERROR_RESPONSES,
         docs_url=None,
         redoc_url=None,
+        lifespan=relay_lifespan,
     )
     app.state.engine = engine
     app.state.settings = settings
