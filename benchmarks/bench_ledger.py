@@ -35,7 +35,12 @@ from cashapp.storage.database import open_database
 from cashapp.storage.engine import make_engine
 from cashapp.storage.repositories.bank import list_lines_without_live_application
 from cashapp.storage.repositories.tenants import create_tenant
-from cashapp.storage.transactions import read_session, run_in_transaction, write_transaction
+from cashapp.storage.transactions import (
+    read_session,
+    run_in_transaction,
+    savepoint,
+    write_transaction,
+)
 
 HERE = Path(__file__).parent
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -101,9 +106,9 @@ def measure(url: str, items: int, applies: int) -> dict[str, Any]:
     figures["store_statement_lines_per_s"] = items / (time.perf_counter() - start)
     with read_session(engine) as session:
         line_ids = [row.id for row in list_lines_without_live_application(session, tenant)]
-    start = time.perf_counter()
-    for i, line_id in enumerate(line_ids[:applies]):
-        proposal = Proposal(
+
+    def proposal(i: int) -> Proposal:
+        return Proposal(
             allocations=(
                 ProposedAllocation(
                     kind=AllocationKind.INVOICE,
@@ -113,13 +118,33 @@ def measure(url: str, items: int, applies: int) -> dict[str, Any]:
             ),
             confidence=1.0,
         )
+
+    start = time.perf_counter()
+    for i, line_id in enumerate(line_ids[:applies]):
         run_in_transaction(
             engine,
-            lambda s, p=proposal, lid=line_id: apply_proposal(
-                s, tenant, lid or 0, p, actor_type=ActorType.RULE, actor_id="bench"
+            lambda s, i=i, lid=line_id: apply_proposal(
+                s, tenant, lid or 0, proposal(i), actor_type=ActorType.RULE, actor_id="bench"
             ),
         )
     figures["apply_per_s_one_transaction_each"] = applies / (time.perf_counter() - start)
+
+    def chunk(session: Any, first: int) -> None:
+        for i in range(first, min(first + 50, 2 * applies)):
+            with savepoint(session):
+                apply_proposal(
+                    session,
+                    tenant,
+                    line_ids[i] or 0,
+                    proposal(i),
+                    actor_type=ActorType.RULE,
+                    actor_id="bench",
+                )
+
+    start = time.perf_counter()
+    for first in range(applies, 2 * applies, 50):
+        run_in_transaction(engine, lambda s, f=first: chunk(s, f))
+    figures["apply_per_s_chunks_of_50_savepoints"] = applies / (time.perf_counter() - start)
     start = time.perf_counter()
     with read_session(engine) as session:
         rows = write_lettrage_csv(export_lettrage(session, tenant), io.StringIO())

@@ -79,6 +79,8 @@ def test_tenants(db: str, tmp_path: Path) -> None:
     unknown = cashapp("--tenant", "nobody", "import-invoices", "items.csv")
     assert unknown.exit_code != 0 and "no tenant named 'nobody'" in unknown.stderr
     assert count(db, "SELECT count(DISTINCT tenant_id) FROM open_item") == 2
+    after = cashapp("import-invoices", "items.csv", "--tenant", "acme")  # after the command too
+    assert after.exit_code == 0 and "2 unchanged" in after.stdout
     assert cashapp("tenant", "list").stdout.split() == ["acme", "default"]
 
 

@@ -1,6 +1,6 @@
 """The sandbox: untrusted files read in a limited child process; every failure is an InputError.
 
-The ``bomb_*`` readers below are forced into the child (``reader="test_sandbox:bomb_..."``)
+The ``bomb_*`` readers below are forced into the child (``reader="tests.extractors.test_sandbox:bomb_..."``)
 to show what happens when a reader crashes, eats memory or CPU, hangs or has a bug.
 """
 
@@ -126,7 +126,10 @@ def test_a_misbehaving_reader_becomes_a_clean_input_error(
     started = time.monotonic()
     with pytest.raises(InputError) as caught:
         read_in_sandbox(
-            SMALL, source="bomb.xml", settings=settings(**limits), reader=f"test_sandbox:{bomb}"
+            SMALL,
+            source="bomb.xml",
+            settings=settings(**limits),
+            reader=f"tests.extractors.test_sandbox:{bomb}",
         )
     assert type(caught.value) is InputError
     assert caught.value.file == "bomb.xml"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
@@ -54,10 +54,19 @@ class CliContext:
             self._engine.dispose()
 
 
-def context(ctx: typer.Context) -> CliContext:
+# ``--tenant`` is accepted before the command (global) and after it (per command).
+TenantOption = Annotated[
+    str | None,
+    typer.Option("--tenant", help="The tenant (company) to act on; default: the default tenant."),
+]
+
+
+def context(ctx: typer.Context, *, tenant: str | None = None) -> CliContext:
     found = ctx.find_object(CliContext)
     if found is None:  # a command invoked without the top-level callback (tests)
         found = ctx.ensure_object(CliContext)
+    if tenant is not None:
+        found.tenant_name = tenant
     return found
 
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli.context import context, fail, progress, stderr
+from cashapp.cli.context import TenantOption, context, fail, progress, stderr
 from cashapp.core.errors import CashappError, InputError
 from cashapp.core.settings import Settings
 from cashapp.domain.remittances import RemittanceFile
@@ -36,13 +36,14 @@ from cashapp.storage.transactions import read_session, run_in_transaction
 def import_invoices(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="The open-items CSV (CONTRACT.md).")],
+    tenant: TenantOption = None,
 ) -> None:
     """Upsert open items (and their customers) from CSV; the same file twice changes nothing."""
-    cli = context(ctx)
+    cli = context(ctx, tenant=tenant)
     try:
         items = read_open_items(file.read_bytes(), source=str(file))
-        tenant = cli.tenant_id()
-        counts = run_in_transaction(cli.engine, lambda s: import_open_items(s, tenant, items))
+        tenant_id = cli.tenant_id()
+        counts = run_in_transaction(cli.engine, lambda s: import_open_items(s, tenant_id, items))
     except (CashappError, OSError) as error:
         raise fail(error) from error
     typer.echo(
@@ -71,22 +72,23 @@ def _files(paths: list[Path]) -> list[Path]:
 def ingest(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Statement or remittance files, or folders.")],
+    tenant: TenantOption = None,
 ) -> None:
     """Store bank statements and remittance advices; the format is read from the content.
 
     Each file is stored whole or not at all: an unreadable file is reported on one line
     (and makes the exit status non-zero) while the readable ones are stored.
     """
-    cli = context(ctx)
+    cli = context(ctx, tenant=tenant)
     try:
         files = _files(paths)
-        tenant = cli.tenant_id()
+        tenant_id = cli.tenant_id()
     except (CashappError, OSError) as error:
         raise fail(error) from error
     failures = 0
     for path in progress(files, total=len(files), label="ingesting"):
         try:
-            typer.echo(_ingest_one(cli.engine, tenant, path, settings=cli.settings))
+            typer.echo(_ingest_one(cli.engine, tenant_id, path, settings=cli.settings))
         except InputError as error:
             failures += 1
             stderr.print(f"error: {error}", markup=False, soft_wrap=True)
@@ -174,11 +176,12 @@ def export(
     format: Annotated[
         ExportFormat, typer.Option("--format", help="csv or jsonl.")
     ] = ExportFormat.CSV,
+    tenant: TenantOption = None,
 ) -> None:
     """Write the lettrage: every allocation of every bank line (CONTRACT.md)."""
-    cli = context(ctx)
+    cli = context(ctx, tenant=tenant)
     try:
-        tenant = cli.tenant_id()
+        tenant_id = cli.tenant_id()
         target = file.resolve()
         # Written beside the target and renamed into place: never half a file.
         handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
@@ -187,7 +190,7 @@ def export(
                 os.fdopen(handle, "w", encoding="utf-8", newline="") as out,
                 read_session(cli.engine) as session,
             ):
-                rows = export_lettrage(session, tenant)
+                rows = export_lettrage(session, tenant_id)
                 if format is ExportFormat.CSV:
                     count = write_lettrage_csv(rows, out)
                 else:

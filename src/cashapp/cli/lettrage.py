@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import typer
 
-from cashapp.cli.context import context, fail, progress
+from cashapp.cli.context import TenantOption, context, fail, progress
 from cashapp.core.errors import CashappError
 from cashapp.matcher import load_matcher
 from cashapp.matcher.api import MatchPolicy
 from cashapp.reconciliation.run import RunSummary, run_lettrage
 
 
-def run(ctx: typer.Context) -> None:
+def run(ctx: typer.Context, tenant: TenantOption = None) -> None:
     """The lettrage run: extract, match, apply what is certain, queue the rest for review."""
-    cli = context(ctx)
+    cli = context(ctx, tenant=tenant)
     settings = cli.settings
     policy = MatchPolicy(
         auto_precision=float(settings.auto_apply_precision),
@@ -26,10 +26,10 @@ def run(ctx: typer.Context) -> None:
     )
     matcher = load_matcher()
     try:
-        tenant = cli.tenant_id()
+        tenant_id = cli.tenant_id()
         summary = run_lettrage(
             cli.engine,
-            tenant,
+            tenant_id,
             matcher=matcher,
             policy=policy,
             progress=lambda results, total: progress(results, total=total, label="applying"),

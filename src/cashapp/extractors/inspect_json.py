@@ -62,12 +62,7 @@ def statement_json(statement: Statement) -> dict[str, Any]:
         "warnings": list(statement.warnings),
         "lines": [line_json(line) for line in statement.lines],
     }
-    # printed only when a format sets them, so statements that never do keep their shape
-    if statement.available_balance is not None:
-        data["available_balance"] = _plain(statement.available_balance)
-    if statement.information:
-        data["information"] = statement.information
-    if statement.extra:
+    if statement.extra:  # format-specific facts, printed when a format sets them
         data["extra"] = _plain(dict(statement.extra))
     return data
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from cashapp.matcher.api import LineToMatch
 from cashapp.matcher.index import NAME_PREFIX, LedgerIndex
@@ -92,7 +92,11 @@ def match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str]
         owners = index.by_name_word.get(word, ())
         if len(word) >= 3 and len(owners) <= MAX_WORD_FANOUT:
             pool.update(owners)
-    for cid in pool:
-        similarity = fuzz.token_sort_ratio(key, index.customer_keys[cid])
-        if similarity >= FUZZY_NAME_MIN and similarity < 100:
-            yield cid, 0.9 * similarity / 100, f"payer name {name!r} ~ {similarity:.0f}%"
+    if not pool:
+        return
+    ids = list(pool)
+    choices = [index.customer_keys[cid] for cid in ids]
+    for _, similarity, n in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
+                                            score_cutoff=FUZZY_NAME_MIN, limit=5):
+        if similarity < 100:
+            yield ids[n], 0.9 * similarity / 100, f"payer name {name!r} ~ {similarity:.0f}%"

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from cashapp.domain.ledger import OpenItem
-from cashapp.domain.money import to_minor
+from cashapp.domain.money import minor_units
 from cashapp.matcher.api import LedgerView
 from cashapp.matcher.normalize import (
     compact_name,
@@ -61,6 +61,8 @@ class LedgerIndex:
     by_name_prefix: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     by_name_word: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
+    by_customer_amount: dict[tuple[str, int], list[int]] = field(
+        default_factory=lambda: defaultdict(list))
 
     def customer_items(self, customer_id: str) -> list[int]:
         return self.by_customer.get(customer_id, [])
@@ -70,7 +72,12 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
     """Index the open items (positive open amounts) and customers of ``ledger``."""
     items = [item for item in ledger.open_items if item.open_amount > 0]
     items.sort(key=lambda it: (it.customer_id, it.due_date, it.invoice_number))
-    open_minor = [to_minor(i.open_amount, i.currency) for i in items]
+    places: dict[str, int] = {}
+    open_minor = [
+        int(i.open_amount.scaleb(places.get(i.currency) or places.setdefault(
+            i.currency, minor_units(i.currency))))
+        for i in items
+    ]
     index = LedgerIndex(items=items, open_minor=open_minor)
     for position, item in enumerate(items):
         index.by_number[reference_key(item.invoice_number)].append(position)
@@ -82,6 +89,7 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
         if item.po_number:
             index.by_po[reference_key(item.po_number)].append(position)
         index.by_customer[item.customer_id].append(position)
+        index.by_customer_amount[(item.customer_id, open_minor[position])].append(position)
         index.customer_names.setdefault(item.customer_id, item.customer_name)
         if item.customer_iban:
             index.by_account[iban_key(item.customer_iban)].add(item.customer_id)

@@ -24,13 +24,15 @@ _LEGAL_FORMS_TEXT = """
     spa srl sapa oy oyj ab asa as aps a/s kft zrt sro doo ooo pty pte bhd
     gesellschaft beschrankter haftung aktiengesellschaft kommanditgesellschaft
     societe anonyme responsabilite limitee naamloze vennootschap besloten
-    et und and the of de du la le les des van der den cia
+    et und and mit the of de du la le les des van der den cia
 """
 LEGAL_FORMS = frozenset(_LEGAL_FORMS_TEXT.split())
 
 
 def fold(text: str) -> str:
     """Lower case, accents removed (``Müller`` -> ``muller``, ``ß`` -> ``ss``)."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "ss"))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
@@ -40,6 +42,8 @@ def reference_key(text: str) -> str:
 
     ``"inv 2025/0042"`` -> ``"INV20250042"``; ``"RF18 5390 0754 7034"`` -> ``"RF18539007547034"``.
     """
+    if text.isascii():
+        return _NON_ALNUM.sub("", text.upper())
     return _NON_ALNUM.sub("", fold(text).upper())
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from itertools import groupby
 from typing import Any, TextIO
 
@@ -144,6 +144,11 @@ def _unapplied_row(common: dict[str, Any], amount_minor: int, currency: str) -> 
     )
 
 
+def _values(row: LettrageRow) -> dict[str, Any]:
+    # Not dataclasses.asdict: it deep-copies every value (measured: 80 % of export time).
+    return {column: getattr(row, column) for column in COLUMNS}
+
+
 def escape_cell(value: str) -> str:
     """A text cell a spreadsheet will not run as a formula (OWASP ASVS 1.2.10)."""
     return "'" + value if value.startswith(_FORMULA_STARTS) else value
@@ -155,7 +160,7 @@ def write_lettrage_csv(rows: Iterable[LettrageRow], out: TextIO) -> int:
     writer.writerow(COLUMNS)
     count = 0
     for row in rows:
-        data = asdict(row)
+        data = _values(row)
         writer.writerow(
             [
                 ("" if data[c] is None else str(data[c])) if c in NUMERIC else escape_cell(data[c])
@@ -170,6 +175,6 @@ def write_lettrage_jsonl(rows: Iterable[LettrageRow], out: TextIO) -> int:
     """Write one JSON object per row (keys as the CSV columns); returns the number of rows."""
     count = 0
     for row in rows:
-        out.write(json.dumps(asdict(row), ensure_ascii=False) + "\n")
+        out.write(json.dumps(_values(row), ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -104,3 +104,18 @@ def test_normalize_structured() -> None:
     assert normalize_structured("RF45 1234 5123 45") == ("rf", "RF451234512345")
     assert normalize_structured("+++010/8068/17183+++") == ("ogm", "010806817183")
     assert normalize_structured("RF46 1234 5123 45") is None
+
+
+def test_finnish_reference_in_its_rf_form() -> None:
+    finnish = cd.make_finnish("1234561")
+    rf = cd.make_rf(finnish)
+    text = "Viite " + " ".join(rf[i:i + 4] for i in range(0, len(rf), 4))
+    hits = find_structured(text)
+    assert [(h.scheme, h.normalized, h.valid) for h in hits] == [("rf", rf, True)]
+    assert rf[4:] == finnish
+
+
+def test_qrr_cut_by_a_line_break_is_joined() -> None:
+    hits = find_structured("QRR 21 00000 00003 139\n47 14300 09017 danke")
+    assert [(h.scheme, h.normalized) for h in hits] == [("qrr", "210000000003139471430009017")]
+    assert hits[0].end > hits[0].start

@@ -4,17 +4,8 @@ import pytest
 
 from cashapp.extractors.nlp.api import find_references, learn_shapes, resolve_invoice
 
-LEDGER = [
-    "INV-2024-00123",
-    "INV-2024-00124",
-    "INV-2024-01587",
-    "INV-2025-00007",
-    "CN-2024-00001",
-    "FA000123",
-    "FA004711",
-    "RE-10023",
-    "RE-10578",
-]
+LEDGER = ["INV-2024-00123", "INV-2024-00124", "INV-2024-01587", "INV-2025-00007",
+          "CN-2024-00001", "FA000123", "FA004711", "RE-10023", "RE-10578"]
 
 
 @pytest.fixture(scope="module")
@@ -95,23 +86,83 @@ def test_short_bare_numbers_are_not_invoices(shapes) -> None:  # type: ignore[no
 def test_amount_next_to_reference(shapes) -> None:  # type: ignore[no-untyped-def]
     found = find_references("INV-2024-00123 1.234,56 INV-2024-00124: 99,00 EUR", shapes=shapes)
     assert [(c.normalized, str(c.amount)) for c in found] == [
-        ("INV-2024-00123", "1234.56"),
-        ("INV-2024-00124", "99.00"),
-    ]
+        ("INV-2024-00123", "1234.56"), ("INV-2024-00124", "99.00")]
 
 
 def test_po_and_customer_numbers_where_labelled(shapes) -> None:  # type: ignore[no-untyped-def]
     found = find_references("Bestellung 4500012345 Kunden-Nr. K1234 RE-10023", shapes=shapes)
     assert [(c.kind.value, c.normalized) for c in found] == [
-        ("po", "4500012345"),
-        ("customer", "K1234"),
-        ("invoice", "RE-10023"),
-    ]
+        ("po", "4500012345"), ("customer", "K1234"), ("invoice", "RE-10023")]
 
 
 def test_without_shapes_labelled_numbers_are_read() -> None:
     found = find_references("Facture n° 2024-778 et pedido 88123")
     assert [(c.kind.value, c.normalized) for c in found] == [
-        ("invoice", "2024-778"),
-        ("po", "88123"),
-    ]
+        ("invoice", "2024-778"), ("po", "88123")]
+
+
+
+
+@pytest.mark.parametrize("style", ["inv_year_seq", "fa_padded", "re_plain", "year_slash",
+                                   "f_yy", "ft_padded", "numeric8", "rg_year", "vf_dot"])
+def test_every_noise_kind_resolves_back_for_every_numbering_style(style: str) -> None:
+    import random
+
+    from cashapp.training.nlp_synth import STYLES, make_ledger, write_invoice
+
+    rng = random.Random(5)
+    ledger = make_ledger(rng, "X", STYLES[style], 300)
+    shapes = learn_shapes(ledger.invoices)
+    known = set(ledger.invoices)
+    kinds = ["exact", "separators", "prefix_missing", "zeros_dropped", "lower", "confusion",
+             "transposition", "split"]
+    misses = []
+    for number in ledger.invoices[:120]:
+        for kind in kinds:
+            written, applied = write_invoice(rng, number, ledger.style, known, {kind: 1.0})
+            found = [c for c in find_references(f"Payment {written} thanks", shapes=shapes)
+                     if c.confidence >= 0.5]
+            if [c.normalized for c in found] != [number]:
+                misses.append((kind, applied, written, [c.normalized for c in found]))
+    # a transposition that two open numbers explain equally is (rightly) left below 0.5:
+    # with 300 open numbers out of 30 000 that happens for a few percent of them
+    assert [m for m in misses if m[1] != "transposition"] == []
+    assert len(misses) <= 8, misses
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("PO 4711-88", "po"), ("P.O. 4711-88", "po"), ("N° commande 4711-88", "po"),
+     ("Bestellnummer 4711-88", "po"), ("Bestelling 4711-88", "po"), ("Pedido nº 4711-88", "po"),
+     ("Ordine n. 4711-88", "po"), ("Kundennummer 4711-88", "customer"),
+     ("N° client 4711-88", "customer"), ("Klantnummer 4711-88", "customer"),
+     ("Código cliente 4711-88", "customer"), ("Codice cliente 4711-88", "customer"),
+     ("Customer no. 4711-88", "customer")],
+)
+def test_labels_in_six_languages(text: str, kind: str) -> None:
+    found = find_references(text)
+    assert [(c.kind.value, c.normalized) for c in found] == [(kind, "4711-88")]
+
+
+def test_reason_is_attached_to_the_reference_it_follows(shapes) -> None:  # type: ignore[no-untyped-def]
+    found = find_references("INV-2024-00123 Skonto 2,40 INV-2024-00124 beschädigt 10,00",
+                            shapes=shapes)
+    assert [(c.normalized, c.reason.value if c.reason else None) for c in found] == [
+        ("INV-2024-00123", "discount"), ("INV-2024-00124", "damaged")]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [("Odrine d'acquisto 4521187733", "po", "4521187733"),
+     ("Cleinte n° C-6216", "customer", "C-6216"),
+     ("Bestlenummer 4560231222", "po", "4560231222"),
+     ("PDEIDO N° 451\n3182194", "po", "4513182194")],
+)
+def test_mistyped_labels_are_read_with_lower_confidence(text: str, kind: str, value: str) -> None:
+    found = find_references(text)
+    assert [(c.kind.value, c.normalized) for c in found] == [(kind, value)]
+    assert "label_typo" in found[0].evidence and found[0].confidence < 0.85
+
+
+def test_a_word_that_only_resembles_a_label_does_not_make_a_po() -> None:
+    assert find_references("Border 4521187733") == []

@@ -50,7 +50,7 @@ def _message(
 
 def _deep(depth: int) -> bytes:
     head = ["From: a@acme.example", "Subject: deep", "MIME-Version: 1.0"]
-    lines = [*head, f'Content-Type: multipart/mixed; boundary="b0"', ""]
+    lines = [*head, 'Content-Type: multipart/mixed; boundary="b0"', ""]
     for level in range(1, depth):
         lines += [f"--b{level - 1}", f'Content-Type: multipart/mixed; boundary="b{level}"', ""]
     lines += [f"--b{depth - 1}", "Content-Type: text/plain", "", "x"]
@@ -80,7 +80,7 @@ def test_verified_sender_gives_a_trusted_remittance() -> None:
 def test_three_thousand_deep_message_is_refused_fast_without_recursion_error() -> None:
     data = _deep(3000)
     started = time.perf_counter()
-    with pytest.raises(RemittanceParseError, match="deeper than 10|more than 200"):
+    with pytest.raises(RemittanceParseError, match=r"deeper than 10|more than 200"):
         email_reader.extract(data, source="deep.eml")
     assert time.perf_counter() - started < 2.0
 
@@ -124,7 +124,11 @@ def test_size_cap_refuses_before_parsing() -> None:
     ("sender", "results", "problem"),
     [
         # P9: a display name that looks like the customer's address
-        ('"billing@bigco.com" <x@evil.test>', ["mx; dmarc=fail header.from=evil.test"], "evil.test"),
+        (
+            '"billing@bigco.com" <x@evil.test>',
+            ["mx; dmarc=fail header.from=evil.test"],
+            "evil.test",
+        ),
         ('"Acme AP" <ap@acme.example>', [], "no dmarc=pass for acme.example"),
         ('"Acme AP" <ap@acme.example>', ["mx; dmarc=pass header.from=other.example"], "acme"),
         ('"Acme AP" <ap@acme.example>', ["mx; dmarc=fail header.from=acme.example"], "acme"),
@@ -134,7 +138,11 @@ def test_size_cap_refuses_before_parsing() -> None:
             ["mx; dmarc=fail header.from=acme.example", "mx; dmarc=pass header.from=acme.example"],
             "acme",
         ),
-        ("a@acme.example, b@acme.example", ["mx; dmarc=pass header.from=acme.example"], "2 addresses"),
+        (
+            "a@acme.example, b@acme.example",
+            ["mx; dmarc=pass header.from=acme.example"],
+            "2 addresses",
+        ),
         ("<<>>@@", ["mx; dmarc=pass header.from=acme.example"], "From"),
     ],
 )
@@ -167,7 +175,9 @@ def test_message_with_defects_is_untrusted() -> None:
 
 
 def test_dmarc_verdict_is_read_from_its_own_clause() -> None:
-    value = "mx.example; spf=pass smtp.mailfrom=a.example; dmarc=pass (p=none) header.from=a.example"
+    value = (
+        "mx.example; spf=pass smtp.mailfrom=a.example; dmarc=pass (p=none) header.from=a.example"
+    )
     assert dmarc_pass_for("a.example", value)
     assert not dmarc_pass_for("b.example", value)
     assert not dmarc_pass_for("a.example", "mx.example; dmarc=pass")
@@ -183,8 +193,19 @@ def test_sanitised_html_keeps_tables_and_drops_active_content() -> None:
         "<table><tr><td onclick='x()'>INV-1</td><td>10,00</td></tr></table></body></html>"
     )
     clean = sanitize_html(html)
-    for forbidden in ("script", "steal", "<img", "onerror", "onload", "onclick", "javascript:",
-                      "iframe", "<form", "tracker.example", "<style"):
+    for forbidden in (
+        "script",
+        "steal",
+        "<img",
+        "onerror",
+        "onload",
+        "onclick",
+        "javascript:",
+        "iframe",
+        "<form",
+        "tracker.example",
+        "<style",
+    ):
         assert forbidden not in clean
     assert "<table>" in clean and "INV-1" in clean and 'href="https://ok.example/"' in clean
 
@@ -234,3 +255,71 @@ def test_unreadable_attachment_is_recorded_not_fatal() -> None:
 def test_not_an_email_is_not_identified() -> None:
     assert not email_reader.identify(b"Invoice;Amount\nA;1\n")
     assert email_reader.identify(_message())
+
+
+def test_an_attachment_that_is_no_advice_is_skipped_without_a_defect() -> None:
+    data = (
+        b"From: AP <ap@acme.example>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Authentication-Results: mx; dmarc=pass header.from=acme.example\r\n"
+        b'Content-Type: multipart/mixed; boundary="m"\r\n\r\n'
+        b"--m\r\nContent-Type: text/plain\r\n\r\n" + TABLE.encode() + b"\r\n"
+        b"--m\r\nContent-Type: text/csv\r\nContent-Disposition: attachment; "
+        b'filename="delivery.csv"\r\n\r\nArticle;Quantity\r\nBolt;12\r\n--m--\r\n'
+    )
+    [remittance] = email_reader.extract(data, source="note.eml").remittances
+    assert remittance.trusted and remittance.defects == ()
+
+
+def test_two_forwarded_advices_in_one_email_are_both_read() -> None:
+    first = _message(body=TABLE)
+    second = _message(body=TABLE.replace("INV-1001", "INV-2001").replace("PAY-77", "PAY-88"))
+    outer = (
+        b"From: AR <ar@seller.example>\r\nSubject: Fwd x2\r\nMIME-Version: 1.0\r\n"
+        b"Authentication-Results: mx; dmarc=pass header.from=seller.example\r\n"
+        b'Content-Type: multipart/mixed; boundary="f"\r\n\r\n'
+        b"--f\r\nContent-Type: message/rfc822\r\n\r\n" + first + b"\r\n"
+        b"--f\r\nContent-Type: message/rfc822\r\n\r\n" + second + b"\r\n--f--\r\n"
+    )
+    remittances = email_reader.extract(outer, source="fwd2.eml").remittances
+    assert [r.payment_id for r in remittances] == ["PAY-77", "PAY-88"]
+
+
+def test_html_and_text_alternatives_give_one_remittance() -> None:
+    html = (
+        "<p>Payment reference: PAY-77</p><table><tr><th>Invoice No.</th><th>Amount paid</th></tr>"
+        "<tr><td>INV-1001</td><td>1,200.00</td></tr><tr><td>INV-1002</td><td>300.00</td></tr>"
+        "</table>"
+    )
+    data = (
+        b"From: AP <ap@acme.example>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b"Authentication-Results: mx; dmarc=pass header.from=acme.example\r\n"
+        b'Content-Type: multipart/alternative; boundary="a"\r\n\r\n'
+        b"--a\r\nContent-Type: text/plain\r\n\r\n" + TABLE.encode() + b"\r\n"
+        b"--a\r\nContent-Type: text/html\r\n\r\n" + html.encode() + b"\r\n--a--\r\n"
+    )
+    [remittance] = email_reader.extract(data, source="alt.eml").remittances
+    assert remittance.source == "body text/html"
+    assert str(remittance.total) == "1500.00"  # stated only in the plain-text alternative
+
+
+def test_invoices_listed_without_a_table_are_read_but_only_suggest() -> None:
+    body = (
+        "Hello,\n\nwe paid today (payment reference PAY-5):\n"
+        "- INV-2025-0001: 1.234,56 EUR\n"
+        "- INV-2025-0002: 99,00 EUR\n"
+        "Total: 1.333,56 EUR\n\nRegards\n"
+    )
+    remittance = email_reader.extract(_message(body=body), source="list.eml").remittances[0]
+    assert [(line.reference, str(line.paid)) for line in remittance.lines] == [
+        ("INV-2025-0001", "1234.56"),
+        ("INV-2025-0002", "99.00"),
+    ]
+    assert str(remittance.total) == "1333.56"
+    assert remittance.currency == "EUR"
+    assert not remittance.trusted
+    assert remittance.defects == ("lines read from a list without a table header",)
+
+
+def test_prose_with_numbers_is_not_a_list_of_invoices() -> None:
+    body = "Dear team,\nour order 4711 of 12 boxes arrives on 05.11.2025 at 10:30.\nThanks\n"
+    assert email_reader.extract(_message(body=body), source="prose.eml").remittances == []

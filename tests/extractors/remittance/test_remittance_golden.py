@@ -21,12 +21,13 @@ EXPECTED_READER = {
     ".xml": "remt.001",
     ".txt": "x12.820",
     ".eml": "email",
+    ".msg": "email",
 }
 
 
 def test_every_advice_format_has_a_golden_file() -> None:
     assert {p.suffix for p in CASES} == set(EXPECTED_READER)
-    assert len(CASES) >= 14
+    assert len(CASES) >= 15
 
 
 @pytest.mark.parametrize("path", CASES, ids=lambda p: p.name)

@@ -6,6 +6,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from fixtures.remittance.vocabulary import format_amount
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,7 +16,6 @@ from cashapp.domain.reasons import ReasonCode
 from cashapp.extractors.remittance import tables
 from cashapp.extractors.remittance.amount_columns import amount_cell, column_role, label_role
 from cashapp.extractors.remittance.dates_text import parse_date_text
-from fixtures.remittance.vocabulary import format_amount
 
 
 @pytest.mark.parametrize(
@@ -51,7 +51,9 @@ def test_non_amounts_are_refused(text: str) -> None:
     st.sampled_from(["en", "fr", "de", "nl", "es", "it"]),
     st.booleans(),
 )
-def test_locale_written_amounts_round_trip_exactly(value: Decimal, language: str, grouping: bool) -> None:
+def test_locale_written_amounts_round_trip_exactly(
+    value: Decimal, language: str, grouping: bool
+) -> None:
     written = format_amount(value, language, grouping=grouping)
     assert amount_cell(written)[0] == value
 
@@ -59,14 +61,30 @@ def test_locale_written_amounts_round_trip_exactly(value: Decimal, language: str
 @pytest.mark.parametrize(
     ("header", "role"),
     [
-        ("Invoice No.", "reference"), ("N° facture", "reference"), ("Rechnungsnr.", "reference"),
-        ("Nº factura", "reference"), ("Numero fattura", "reference"), ("Factuurnummer", "reference"),
-        ("Invoice amount", "gross"), ("Montant facture", "gross"), ("Rechnungsbetrag", "gross"),
-        ("Skonto", "discount"), ("Escompte", "discount"), ("Sconto", "discount"),
-        ("Abzug", "deduction"), ("Deducción", "deduction"), ("Inhouding", "deduction"),
-        ("Grund", "reason"), ("Motif", "reason"), ("Causale", "reason"),
-        ("Montant payé", "paid"), ("Zahlbetrag", "paid"), ("Importe pagado", "paid"),
-        ("Betrag", "amount"), ("Bedrag", "amount"), ("Invoice date", "date"),
+        ("Invoice No.", "reference"),
+        ("N° facture", "reference"),
+        ("Rechnungsnr.", "reference"),
+        ("Nº factura", "reference"),
+        ("Numero fattura", "reference"),
+        ("Factuurnummer", "reference"),
+        ("Invoice amount", "gross"),
+        ("Montant facture", "gross"),
+        ("Rechnungsbetrag", "gross"),
+        ("Skonto", "discount"),
+        ("Escompte", "discount"),
+        ("Sconto", "discount"),
+        ("Abzug", "deduction"),
+        ("Deducción", "deduction"),
+        ("Inhouding", "deduction"),
+        ("Grund", "reason"),
+        ("Motif", "reason"),
+        ("Causale", "reason"),
+        ("Montant payé", "paid"),
+        ("Zahlbetrag", "paid"),
+        ("Importe pagado", "paid"),
+        ("Betrag", "amount"),
+        ("Bedrag", "amount"),
+        ("Invoice date", "date"),
         ("Total amount due on this advice", None),
     ],
 )
@@ -83,9 +101,16 @@ def test_labels() -> None:
 
 @pytest.mark.parametrize(
     ("text", "iso"),
-    [("05.11.2025", "2025-11-05"), ("05/11/2025", "2025-11-05"), ("11/25/2025", "2025-11-25"),
-     ("5 novembre 2025", "2025-11-05"), ("5. November 2025", "2025-11-05"),
-     ("November 5, 2025", "2025-11-05"), ("2025-11-05T10:00", "2025-11-05"), ("32.13.2025", None)],
+    [
+        ("05.11.2025", "2025-11-05"),
+        ("05/11/2025", "2025-11-05"),
+        ("11/25/2025", "2025-11-25"),
+        ("5 novembre 2025", "2025-11-05"),
+        ("5. November 2025", "2025-11-05"),
+        ("November 5, 2025", "2025-11-05"),
+        ("2025-11-05T10:00", "2025-11-05"),
+        ("32.13.2025", None),
+    ],
 )
 def test_dates_as_written(text: str, iso: str | None) -> None:
     parsed = parse_date_text(text)

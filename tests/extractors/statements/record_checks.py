@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import StatementFile
 from cashapp.extractors.inspect_json import statement_file_json
@@ -66,3 +68,14 @@ def mutate(data: bytes, position: int, action: int, payload: bytes) -> bytes:
     if action == 2:
         return data[:at] + payload + data[at:]
     return data[:at]
+
+
+CORPUS = Path(__file__).resolve().parents[3] / ".." / "shared" / "corpus"
+
+
+def corpus_file(relative: str) -> bytes:
+    """A file of the shared corpus of real bank files; the test is skipped without it."""
+    path = CORPUS / relative
+    if not path.exists():
+        pytest.skip(f"no corpus at {CORPUS}")
+    return path.read_bytes()

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
     check_golden,
+    corpus_file,
     golden_cases,
     lines_of,
     mutate,
@@ -156,7 +157,7 @@ def test_padding_and_blank_lines_do_not_change_the_lines() -> None:
     assert lines_of(bai2.extract(padded, source="a")) == lines_of(bai2.extract(BASIC, source="a"))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     which=st.sampled_from([BASIC, CONTINUED]),
     position=st.integers(min_value=0, max_value=10_000),
@@ -215,7 +216,7 @@ def statements(draw: st.DrawFn) -> Statement:
     )
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(st.lists(statements(), min_size=1, max_size=3))
 def test_rendered_statements_read_back_the_same(originals: list[Statement]) -> None:
     back = bai2.extract(render.render(originals).encode(), source="rt").statements
@@ -242,3 +243,36 @@ def test_rendered_statements_read_back_the_same(originals: list[Statement]) -> N
                 "remittance_text",
             ):
                 assert getattr(got, name) == getattr(line, name), name
+
+
+def test_group_status_other_than_update_is_said_on_its_statements() -> None:
+    data = BASIC.replace(b"02,CUSTOMER1,CASHAPPBANK,1,250310", b"02,CUSTOMER1,CASHAPPBANK,4,250310")
+    *_, last = bai2.extract(data, source="t").statements
+    assert "line 14: group status 4 (test only)" in last.warnings
+
+
+def test_bom_is_accepted() -> None:
+    data = b"\xef\xbb\xbf" + BASIC
+    assert bai2.identify(data)
+    assert lines_of(bai2.extract(data, source="a")) == lines_of(bai2.extract(BASIC, source="a"))
+
+
+@pytest.mark.parametrize("amount", ["123456789012345678901", "1e5", "12.50", "NaN"])
+def test_amounts_are_digits_within_bounds(amount: str) -> None:
+    data = BASIC.replace(b"16,165,50000,", f"16,165,{amount},".encode())
+    with pytest.raises(StatementParseError) as error:
+        bai2.extract(data, source="a.bai2")
+    assert error.value.line == 4 and error.value.element == "amount"
+
+
+def test_zero_debit_is_not_negative_zero() -> None:
+    data = BASIC.replace(b"16,475,30000,D,2,0,10000,1,20000,", b"16,475,0,D,2,0,0,1,0,")
+    usd = bai2.extract(data, source="z").statements[0]
+    assert str(usd.lines[3].amount) == "0.00"
+
+
+def test_corpus_text_cut_at_the_physical_record_is_rejoined() -> None:
+    data = corpus_file("bai2/moj-bai2__nwb_example.bai2")
+    (statement,) = bai2.extract(data, source="nwb").statements
+    assert statement.lines[-1].remittance_text.endswith("INTERNATIONAL-5373 CLIENT SECCY AC TFR")
+    assert statement.balanced is True and statement.warnings == ()

@@ -1,5 +1,6 @@
 """Golden files: each ``fixtures/statements/camt/case.xml`` reads to ``case.expected.json``
-(the inspect JSON). ``CASHAPP_REGENERATE_GOLDEN=1`` rewrites the expected files (review the diff)."""
+(the inspect JSON). ``CASHAPP_REGENERATE_GOLDEN=1`` rewrites the expected files (review the
+diff)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,11 @@ def test_a_notification_that_does_not_add_up_explains_nothing() -> None:
     explained = explain_entries(statement, [notification])
     assert explained.lines == statement.lines
     assert "sum to 749.00, not 750.00" in explained.warnings[0]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_streaming_gives_the_same_lines_as_extract(case: Path) -> None:
+    parsed = camt.extract(case.read_bytes(), source=case.name)
+    expected = [(n, line) for n, s in enumerate(parsed.statements) for line in s.lines]
+    assert list(camt.iter_lines(case, source=case.name)) == expected
+    assert list(camt.iter_lines(case.read_bytes(), source=case.name)) == expected

@@ -137,7 +137,7 @@ def _plain(lines: list[BankLine]) -> list[BankLine]:
     return [replace(line, extra={}) for line in lines]
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     statement=st.data(),
     message=st.sampled_from(["053", "052", "054"]),
@@ -189,7 +189,7 @@ def _mutate(data: bytes, mutations: list[tuple[str, float, int, int]]) -> bytes:
     return bytes(out)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(statement=st.data(), version=st.sampled_from(["02", "08"]), mutations=MUTATIONS)
 def test_mutated_files_read_or_fail_with_the_documented_error(
     statement: st.DataObject, version: str, mutations: list[tuple[str, float, int, int]]

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
     check_golden,
+    corpus_file,
     golden_cases,
     lines_of,
     mutate,
@@ -203,7 +204,7 @@ def test_reserved_zones_do_not_change_the_lines() -> None:
     assert lines_of(again) == lines_of(original)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     position=st.integers(min_value=0, max_value=10_000),
     action=st.integers(min_value=0, max_value=3),
@@ -293,26 +294,80 @@ FIELDS = (
 )
 
 
-@settings(max_examples=80, deadline=None)
-@given(statements(), st.sampled_from(["\n", "\r\n", ""]))
-def test_rendered_statement_reads_back_the_same(statement: Statement, newline: str) -> None:
-    text = render.render([statement], newline=newline)
-    back = cfonb.extract(text.encode(), source="rt").statements[0]
-    assert (back.account, back.currency) == (statement.account, statement.currency)
-    assert (back.opening_balance, back.closing_balance) == (
-        statement.opening_balance,
-        statement.closing_balance,
-    )
-    assert (back.opening_date, back.closing_date) == (
-        statement.opening_date,
-        statement.closing_date,
-    )
-    assert len(back.lines) == len(statement.lines)
-    for ours, read in zip(statement.lines, back.lines, strict=True):
-        for name in FIELDS:
-            expected = getattr(ours, name)
-            if name == "value_date" and expected is None:
-                continue
-            if name == "remittance_text" and not ours.remittance_text:
-                continue
-            assert getattr(read, name) == expected, name
+@settings(max_examples=40, deadline=None)
+@given(st.lists(statements(), min_size=1, max_size=3), st.sampled_from(["\n", "\r\n", ""]))
+def test_rendered_statements_read_back_the_same(originals: list[Statement], newline: str) -> None:
+    text = render.render(originals, newline=newline)
+    statements_back = cfonb.extract(text.encode(), source="rt").statements
+    assert len(statements_back) == len(originals)
+    assert len({s.id for s in statements_back}) == len(originals)
+    for statement, back in zip(originals, statements_back, strict=True):
+        assert (back.account, back.currency) == (statement.account, statement.currency)
+        assert (back.opening_balance, back.closing_balance) == (
+            statement.opening_balance,
+            statement.closing_balance,
+        )
+        assert (back.opening_date, back.closing_date) == (
+            statement.opening_date,
+            statement.closing_date,
+        )
+        assert len(back.lines) == len(statement.lines)
+        for ours, read in zip(statement.lines, back.lines, strict=True):
+            for name in FIELDS:
+                expected = getattr(ours, name)
+                if name == "value_date" and expected is None:
+                    continue
+                assert getattr(read, name) == expected, name
+
+
+@pytest.mark.parametrize(
+    ("order", "message"),
+    [
+        ([1, 0], "04 record outside a statement"),
+        ([0, 1, 0], "while the statement opened on line 1 has no 07"),
+        ([24], "07 record outside a statement"),
+    ],
+    ids=["04 before 01", "01 inside a statement", "07 alone"],
+)
+def test_records_out_of_order_are_refused(order: list[int], message: str) -> None:
+    records = BASIC.decode().split("\n")
+    data = "\n".join(records[i] for i in order).encode()
+    with pytest.raises(StatementParseError, match=message):
+        cfonb.extract(data, source="order.cfo")
+
+
+def test_bom_and_leading_blank_lines_are_accepted() -> None:
+    data = b"\xef\xbb\xbf\r\n" + BASIC
+    assert cfonb.identify(data)
+    assert lines_of(cfonb.extract(data, source="a")) == lines_of(cfonb.extract(BASIC, source="a"))
+
+
+def test_zero_with_negative_sign_character_is_zero() -> None:
+    from cashapp.extractors.statements.cfonb_records import signed_amount
+
+    assert str(signed_amount("0000000000000}", 2, "EUR")) == "0.00"
+
+
+def test_corpus_file_reads_the_same_when_records_are_one_run() -> None:
+    data = corpus_file("cfonb/silarhi-cfonb__complex-test.txt")
+    one_run = b"".join(line for line in data.split(b"\n") if line.strip())
+    assert b"\n" not in one_run
+    assert cfonb.extract(one_run, source="a") == cfonb.extract(data, source="a")
+
+
+def test_endless_complement_records_are_refused() -> None:
+    records = BASIC.decode().split("\n")
+    flood = records[:3] + [records[2]] * 600 + records[3:]
+    with pytest.raises(StatementParseError, match="more than 500 05 complement records") as error:
+        cfonb.extract("\n".join(flood).encode(), source="flood.cfo")
+    assert error.value.line == 503
+
+
+def test_bad_original_amount_in_a_complement_names_its_line() -> None:
+    records = BASIC.decode().split("\n")
+    mmo = records[18]
+    assert mmo[45:48] == "MMO"
+    records[18] = mmo[:52] + "00000X00100000" + mmo[66:]
+    with pytest.raises(StatementParseError) as error:
+        cfonb.extract("\n".join(records).encode(), source="mmo.cfo")
+    assert (error.value.line, error.value.element) == (19, "MMO")

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
     check_golden,
+    corpus_file,
     golden_cases,
     lines_of,
     mutate,
@@ -164,7 +165,7 @@ def test_blank_zones_do_not_change_the_lines() -> None:
     )
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     which=st.sampled_from([SIMPLE, GLOBALISED]),
     position=st.integers(min_value=0, max_value=10_000),
@@ -253,20 +254,55 @@ FIELDS = (
 )
 
 
-@settings(max_examples=80, deadline=None)
-@given(statements())
-def test_rendered_statement_reads_back_the_same(statement: Statement) -> None:
-    back = coda.extract(render.render([statement]).encode(), source="rt").statements[0]
-    assert back.warnings == ()
-    assert (back.account, back.opening_balance, back.closing_balance) == (
-        statement.account,
-        statement.opening_balance,
-        statement.closing_balance,
-    )
-    assert len(back.lines) == len(statement.lines)
-    for ours, read in zip(statement.lines, back.lines, strict=True):
-        for name in FIELDS:
-            assert getattr(read, name) == getattr(ours, name), name
-        assert (read.bank_transaction_code or "")[1:] == (ours.bank_transaction_code or "")[1:]
-        batch = [ln.amount for ln in statement.lines if ln.entry == ours.entry]
-        assert read.entry_amount == (sum(batch, Decimal(0)) if len(batch) > 1 else None)
+@settings(max_examples=40, deadline=None)
+@given(st.lists(statements(), min_size=1, max_size=3))
+def test_rendered_statements_read_back_the_same(originals: list[Statement]) -> None:
+    statements_back = coda.extract(render.render(originals).encode(), source="rt").statements
+    assert len(statements_back) == len(originals)
+    for statement, back in zip(originals, statements_back, strict=True):
+        assert back.warnings == ()
+        assert (back.account, back.opening_balance, back.closing_balance) == (
+            statement.account,
+            statement.opening_balance,
+            statement.closing_balance,
+        )
+        assert len(back.lines) == len(statement.lines)
+        for ours, read in zip(statement.lines, back.lines, strict=True):
+            for name in FIELDS:
+                assert getattr(read, name) == getattr(ours, name), name
+            assert (read.bank_transaction_code or "")[1:] == (ours.bank_transaction_code or "")[1:]
+            batch = [ln.amount for ln in statement.lines if ln.entry == ours.entry]
+            assert read.entry_amount == (sum(batch, Decimal(0)) if len(batch) > 1 else None)
+
+
+def test_duplicate_header_is_said_on_the_statement() -> None:
+    records = _records(SIMPLE)
+    records[0] = records[0][:16] + "D" + records[0][17:]
+    (statement,) = coda.extract("\n".join(records).encode(), source="d").statements
+    assert "line 1: the header marks this file as a duplicate (D)" in statement.warnings
+
+
+def test_utf8_names_bom_and_padded_records_are_accepted() -> None:
+    records = _records(SIMPLE)
+    records[0] = records[0][:34] + "SOCIÉTÉ GÉNÉRALE TEST     " + records[0][60:]
+    padded = "\n".join(r + "  " if r else r for r in records)
+    data = b"\xef\xbb\xbf" + padded.encode("utf-8")
+    assert coda.identify(data)
+    assert lines_of(coda.extract(data, source="a")) == lines_of(coda.extract(SIMPLE, source="a"))
+
+
+def test_corpus_globalisations_give_one_line_per_detail() -> None:
+    data = corpus_file("coda/oca-l10n-belgium__Coda_iban_v2_3_single_statement.txt")
+    (statement,) = coda.extract(data, source="oca").statements
+    assert len({line.entry for line in statement.lines}) == 17 and len(statement.lines) == 30
+    assert statement.balanced is True and statement.warnings == ()
+    (line,) = [ln for ln in statement.lines if ln.extra["coda_sequence"] == "0017/0005"]
+    assert line.amount == Decimal("-15.00") and line.counterparty_account == "BE38733040385372"
+    assert line.entry_amount == Decimal("-2608.00")
+
+
+def test_endless_information_records_are_refused() -> None:
+    records = _records(SIMPLE)
+    flood = records[:7] + [records[6]] * 600 + records[7:]
+    with pytest.raises(StatementParseError, match="more than 500 information records"):
+        coda.extract("\n".join(flood).encode(), source="flood.cod")

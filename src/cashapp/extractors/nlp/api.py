@@ -8,9 +8,17 @@ lexicon. The trained spaCy pipeline (``model.py``) adds what the rules miss when
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cashapp.domain.reasons import ReasonCode
 from cashapp.domain.references import ReferenceCandidate, ReferenceKind
-from cashapp.extractors.nlp.amounts import amount_after, find_amounts, find_dates
+from cashapp.extractors.nlp.amounts import (
+    AmountHit,
+    amount_after,
+    find_amounts,
+    find_dates,
+    find_ibans,
+)
 from cashapp.extractors.nlp.invoices import NumberHit, find_numbers
 from cashapp.extractors.nlp.reasons import ReasonHit, find_reason_hits, score_reason
 from cashapp.extractors.nlp.resolve import Resolution, resolve_invoice
@@ -22,6 +30,7 @@ __all__ = [
     "Resolution",
     "find_reason",
     "find_references",
+    "find_references_batch",
     "learn_shapes",
     "normalize_structured",
     "resolve_invoice",
@@ -49,7 +58,7 @@ def find_references(
     structured = find_structured(text, known=known_refs)
     amounts = find_amounts(text)
     masked = [(h.start, h.end) for h in structured if h.confidence >= 0.9]
-    masked += [(a.start, a.end) for a in amounts] + find_dates(text)
+    masked += [(a.start, a.end) for a in amounts] + find_dates(text) + find_ibans(text)
     numbers = find_numbers(text, shapes, masked=masked)
     numbers, structured = _settle_overlaps(numbers, structured)
     reason_hits = find_reason_hits(text)
@@ -61,6 +70,28 @@ def find_references(
         candidates = model_candidates(text, candidates, shapes=shapes, source=source)
     candidates.sort(key=lambda c: (c.start or 0))
     return _with_context(text, candidates, amounts, reason_hits)
+
+
+def find_references_batch(
+    texts: Sequence[str],
+    *,
+    shapes: ReferenceShapes | None = None,
+    source: str = "remittance_text",
+    use_model: bool = False,
+) -> list[list[ReferenceCandidate]]:
+    """``find_references`` over many texts; with ``use_model`` the pipeline runs batched
+    (``nlp.pipe``), which is several times faster than text by text."""
+    results = [find_references(t, shapes=shapes, source=source) for t in texts]
+    if not use_model:
+        return results
+    from cashapp.extractors.nlp.model import model_candidates, model_spans
+
+    out = []
+    for text, rules, spans in zip(texts, results, model_spans(texts), strict=True):
+        merged = model_candidates(text, rules, shapes=shapes, source=source, spans=spans)
+        merged.sort(key=lambda c: (c.start or 0))
+        out.append(_with_context(text, merged, find_amounts(text), find_reason_hits(text)))
+    return out
 
 
 def find_reason(text: str) -> tuple[ReasonCode, float] | None:
@@ -117,7 +148,7 @@ def _from_number(hit: NumberHit, source: str) -> ReferenceCandidate:
 def _with_context(
     text: str,
     candidates: list[ReferenceCandidate],
-    amounts: list,  # type: ignore[type-arg]
+    amounts: list[AmountHit],
     reason_hits: list[ReasonHit],
 ) -> list[ReferenceCandidate]:
     """Fill the written text, the amount written after each reference and its own reason."""

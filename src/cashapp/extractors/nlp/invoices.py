@@ -1,6 +1,6 @@
 """Invoice, PO and customer numbers in free text, read with the seller's learned numbering.
 
-The text is cut into chunks (letters and digits joined by ``- / . _``); windows of one to
+The text is cut into chunks (letters and digits joined by ``- . _``); windows of one to
 three chunks separated only by white space are tried, so a number cut by a space or an
 MT940 subfield break (``INV-2024-0`` / ``0123``) is joined again. Amounts and dates are
 masked first. Each window is resolved against the open numbers (``resolve``) or, when the
@@ -15,12 +15,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from cashapp.domain.references import ReferenceKind
-from cashapp.extractors.nlp.labels import label_before
-from cashapp.extractors.nlp.resolve import Resolution, confusion_variants, resolve_invoice
+from cashapp.extractors.nlp.labels import fuzzy_label_before, label_before
+from cashapp.extractors.nlp.resolve import Resolution, resolve_invoice
 from cashapp.extractors.nlp.shapes import ReferenceShapes, loose_form
 
-_CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-/._][A-Za-z0-9]+)*")
+_CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-._][A-Za-z0-9]+)*")  # "/" cuts: windows rejoin it
+_DIGIT = re.compile(r"\d")
+_UNSET = "unset"
 _MAX_WINDOW = 3
+# what may sit between two pieces of one number: white space (a subfield break) and at most one
+# separator (``INV-2024-`` / ``00123``)
+_JOINABLE_GAP = re.compile(r"\s*[-/._]?\s*")
 _MAX_CHUNK = 30
 _GENERIC = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9\-/._]{2,24}$")
 _PREFIXED = re.compile(r"^[A-Z]{1,5}[-/._]?\d{3,}(?:[-/._]\d+)*$")
@@ -41,44 +46,66 @@ def find_numbers(
     text: str, shapes: ReferenceShapes | None, *, masked: Sequence[tuple[int, int]] = ()
 ) -> list[NumberHit]:
     """Invoice (and labelled PO/customer) numbers, non-overlapping, in text order."""
-    chunks = [
-        (m.start(), m.end())
-        for m in _CHUNK.finditer(text)
-        if m.end() - m.start() <= _MAX_CHUNK and not _inside(m.start(), m.end(), masked)
-    ]
+    visible = text
+    for start, end in masked:  # blank out amounts, dates and references already read
+        visible = visible[:start] + " " * (end - start) + visible[end:]
+    chunks = [(m.start(), m.end()) for m in _CHUNK.finditer(visible)
+              if m.end() - m.start() <= _MAX_CHUNK]
     proposals: list[NumberHit] = []
+    digit_counts = [len(_DIGIT.findall(text, s, e)) for s, e in chunks]
+    digits = [count > 0 for count in digit_counts]
+    prefixes = shapes.prefix_starts if shapes is not None else frozenset()
+    max_length = shapes.max_length + 6 if shapes is not None and shapes.max_length else 60
     for i in range(len(chunks)):
+        if not digits[i] and (
+            chunks[i][1] - chunks[i][0] > 5
+            or (prefixes and text[chunks[i][0]:chunks[i][1]].upper() not in prefixes)
+        ):
+            continue  # a word, not the prefix of a number
+        label: str | None = _UNSET
         for j in range(i + 1, min(i + _MAX_WINDOW, len(chunks)) + 1):
             start, end = chunks[i][0], chunks[j - 1][1]
-            if j - 1 > i and not text[chunks[j - 2][1]:chunks[j - 1][0]].isspace():
+            if j - 1 > i and not _JOINABLE_GAP.fullmatch(text[chunks[j - 2][1]:chunks[j - 1][0]]):
                 break
+            if not digits[j - 1] or sum(digit_counts[i:j]) < 3:
+                continue  # no number of ours has fewer than three digits
+            if end - start > max_length:
+                break  # longer than any number of this seller, even with separators
             written = text[start:end]
-            if not any(ch.isdigit() for ch in written) and not confusion_variants(written):
-                continue
-            hit = _read_window(text, written, start, end, shapes, split=j - i > 1)
+            if label is _UNSET:
+                label = label_before(text, start)  # the same for every window from chunk i
+            hit = _read_window(text, written, start, end, shapes, split=j - i > 1, label=label)
             if hit is not None:
                 proposals.append(hit)
+                if hit.confidence >= 0.95:
+                    break  # read as written: a longer window cannot explain it better
     return _best_non_overlapping(proposals)
 
 
-def _inside(start: int, end: int, masked: Sequence[tuple[int, int]]) -> bool:
-    return any(s <= start and end <= e for s, e in masked)
-
-
 def _read_window(
-    text: str, written: str, start: int, end: int, shapes: ReferenceShapes | None, *, split: bool
+    text: str, written: str, start: int, end: int, shapes: ReferenceShapes | None, *,
+    split: bool, label: str | None,
 ) -> NumberHit | None:
-    label = label_before(text, start)
     if label in ("po", "customer"):
-        if split or not any(ch.isdigit() for ch in written):
+        if not any(ch.isdigit() for ch in written):
             return None
         kind = ReferenceKind.PO if label == "po" else ReferenceKind.CUSTOMER
-        return NumberHit(kind, written, written.upper(), start, end, 0.85, ("labelled",))
+        if not split:
+            return NumberHit(kind, written, written.upper(), start, end, 0.85, ("labelled",))
+        if any(ch in " \t" for ch in written) or written.count("\n") != 1:
+            return None
+        # a bare line break inside a labelled number: an MT940 subfield cut it
+        joined = written.replace("\n", "").upper()
+        return NumberHit(kind, written, joined, start, end, 0.86, ("labelled", "split"))
     extra = ("split",) if split else ()
     if shapes is not None and shapes.known:
         resolutions = resolve_invoice(written, shapes)
         if resolutions:
             return _from_resolutions(written, start, end, resolutions, extra, label)
+    if label is None:
+        mistyped = _mistyped_label(text, written, start, end, split=split)
+        if mistyped is not None:
+            return mistyped
     if shapes is not None and shapes.families:
         readings = shapes.read(loose_form(written))
         if readings:
@@ -99,6 +126,21 @@ def _read_window(
     return None
 
 
+def _mistyped_label(
+    text: str, written: str, start: int, end: int, *, split: bool
+) -> NumberHit | None:
+    """A number after a mistyped PO or customer label (``Odrine d'acquisto 4711``)."""
+    if split and (any(ch in " \t" for ch in written) or written.count("\n") != 1):
+        return None
+    label = fuzzy_label_before(text, start)
+    if label not in ("po", "customer"):
+        return None
+    kind = ReferenceKind.PO if label == "po" else ReferenceKind.CUSTOMER
+    edits = ("labelled", "label_typo", *(("split",) if split else ()))
+    joined = written.replace("\n", "").upper()
+    return NumberHit(kind, written, joined, start, end, 0.75 + 0.01 * split, edits)
+
+
 def _from_resolutions(
     written: str, start: int, end: int, resolutions: list[Resolution],
     extra: tuple[str, ...], label: str | None,
@@ -117,13 +159,13 @@ def _from_resolutions(
         conf += 0.03
     ties = [r for r in resolutions if len(r.edits) == len(best.edits)]
     if len(ties) > 1:
-        conf = min(conf, 0.5)
+        conf = min(conf, 0.45)  # several open numbers fit equally: only the amount can tell
     return NumberHit(ReferenceKind.INVOICE, written, best.number, start, end,
                      round(min(conf, 0.99), 3), edits)
 
 
 _EDIT_COST = {"separators": 0.02, "prefix_missing": 0.06, "zeros_dropped": 0.04,
-              "confusion": 0.1, "transposition": 0.15, "split": 0.03}
+              "confusion": 0.1, "transposition": 0.15, "split": 0.01}
 
 
 def _generic(written: str, start: int, end: int, label: str | None) -> NumberHit | None:
@@ -131,7 +173,7 @@ def _generic(written: str, start: int, end: int, label: str | None) -> NumberHit
     if label == "invoice" and _GENERIC.match(upper):
         return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.7, ("labelled",))
     if _PREFIXED.match(upper):
-        return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.5, ("shape",))
+        return NumberHit(ReferenceKind.INVOICE, written, upper, start, end, 0.4, ("shape",))
     return None
 
 

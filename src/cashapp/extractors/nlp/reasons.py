@@ -58,7 +58,7 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
          r"|marketing(?: allowance| fee)?|trade allowance|listing fee", 1.3),
         (r"remise promotionnelle|cooperation commerciale|participation publicitaire", 1.5),
         (r"werbekostenzuschuss|wkz|aktion(?:srabatt)?|werbezuschuss", 1.4),
-        (r"promotie|actie(?:korting)?|reclamebijdrage", 1.3),
+        (r"promotie(?:bijdrage)?|actie(?:korting)?|reclamebijdrage", 1.3),
         (r"promocion(?:al)?|campana|publicidad", 1.3),
         (r"promozion(?:e|ale)|contributo (?:promozionale|pubblicitario)|pubblicita", 1.3),
     ],
@@ -114,13 +114,51 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
     ],
 }
 
-_PATTERNS: list[tuple[ReasonCode, re.Pattern[str], float]] = [
-    (code, re.compile(r"(?<![a-z])(?:" + frag + r")(?![a-z])"), weight)
-    for code, entries in _LEXICON.items()
-    for frag, weight in entries
-]
-# A cheap gate: texts without any of these letters sequences have no reason word.
-_SPECIFIC = [c for c in ReasonCode if c is not ReasonCode.OTHER]
+
+
+def _top_level_alternatives(fragment: str) -> list[str]:
+    """``"a|b(?:c|d)"`` -> ``["a", "b(?:c|d)"]``."""
+    out, depth, current = [], 0, ""
+    for ch in fragment:
+        if ch == "|" and depth == 0:
+            out.append(current)
+            current = ""
+            continue
+        depth += (ch == "(") - (ch == ")")
+        current += ch
+    return [*out, current]
+
+
+# Alternatives are bucketed by their first letter and tried only at word starts with that
+# letter (one small regex per letter instead of one pass of every phrase over the text).
+# Within a bucket the weightiest phrases come first, so "remise promotionnelle" (promotion)
+# is taken before "remise" (discount); each alternative is a named group telling its code.
+_ENTRIES = sorted(
+    (
+        (code, alternative, weight)
+        for code, entries in _LEXICON.items()
+        for frag, weight in entries
+        for alternative in _top_level_alternatives(frag)
+    ),
+    key=lambda e: -e[2],
+)
+_GROUPS: dict[str, tuple[ReasonCode, float]] = {
+    f"r{i}": (code, weight) for i, (code, _, weight) in enumerate(_ENTRIES)
+}
+
+
+def _bucket_patterns() -> dict[str, re.Pattern[str]]:
+    buckets: dict[str, list[str]] = {}
+    for i, (_, alternative, _) in enumerate(_ENTRIES):
+        first = alternative[0]
+        keys = [first] if first.isalpha() else list("abcdefghijklmnopqrstuvwxyz0123456789")
+        for key in keys:
+            buckets.setdefault(key, []).append(f"(?P<r{i}>{alternative})")
+    return {k: re.compile("(?:" + "|".join(v) + r")(?![a-z])") for k, v in buckets.items()}
+
+
+_BY_FIRST = _bucket_patterns()
+_WORD_START = re.compile(r"(?<![a-z0-9])[a-z0-9]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,20 +169,57 @@ class ReasonHit:
     weight: float
 
 
+def _accent_table() -> dict[int, str]:
+    table = {}
+    for code in range(0xC0, 0x250):
+        base = "".join(
+            ch for ch in unicodedata.normalize("NFKD", chr(code)) if not unicodedata.combining(ch)
+        )
+        if len(base) == 1 and base != chr(code):
+            table[code] = base
+    return table
+
+
+_ACCENTS = _accent_table()
+
+
 def fold(text: str) -> str:
-    """Lower case without accents; same length as ``text`` for the usual Latin letters."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return folded.replace("ß", "ss") if "ß" in folded else folded
+    """Lower case without accents, one character for one (``ß`` stays ``ß``): positions in
+    the folded text are positions in ``text``."""
+    lowered = text.lower()
+    return lowered if lowered.isascii() else lowered.translate(_ACCENTS)
 
 
 def find_reason_hits(text: str) -> list[ReasonHit]:
-    """Every reason word in ``text``; positions refer to the folded text."""
-    folded = fold(text)
-    hits = []
-    for code, pattern, weight in _PATTERNS:
-        for match in pattern.finditer(folded):
-            hits.append(ReasonHit(code, match.start(), match.end(), weight))
+    """Every reason word in ``text``; positions refer to the folded text.
+
+    A word cut by a line break (an MT940 subfield: ``Fracht\nkosten``) is read too: the text
+    is also read with its line breaks removed, keeping the words found only that way."""
+    hits = _hits(fold(text))
+    if "\n" not in text:
+        return hits
+    kept = [i for i, ch in enumerate(text) if ch != "\n"]
+    kept.append(len(text))
+    for hit in _hits(fold(text.replace("\n", ""))):
+        start, end = kept[hit.start], kept[hit.end - 1] + 1
+        if "\n" in text[start:end] and not any(h.start < end and start < h.end for h in hits):
+            hits.append(ReasonHit(hit.code, start, end, hit.weight))
+    return hits
+
+
+def _hits(folded: str) -> list[ReasonHit]:
+    hits: list[ReasonHit] = []
+    resume = 0
+    for start in _WORD_START.finditer(folded):
+        pos = start.start()
+        pattern = _BY_FIRST.get(folded[pos])
+        if pattern is None or pos < resume:
+            continue
+        match = pattern.match(folded, pos)
+        if match is not None:
+            code, weight = _GROUPS[match.lastgroup or ""]
+            hits.append(ReasonHit(code, pos, match.end(), weight))
+            resume = match.end()
     return hits
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from cashapp.extractors.nlp.shapes import ReferenceShapes, compact_form, loose_form
 
-CONFUSABLE_DIGIT = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1",
+CONFUSABLE_DIGIT = {"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "i": "1", "L": "1",
                     "S": "5", "s": "5", "B": "8", "Z": "2", "z": "2", "G": "6", "g": "9"}
 _MAX_CONFUSION_VARIANTS = 8
 
@@ -27,9 +27,12 @@ class Resolution:
 def confusion_variants(text: str) -> list[tuple[str, str]]:
     """``text`` with one confusable letter that sits among digits read as the digit.
 
-    A letter is a candidate when its run of letters touches a digit and is not three or more
-    letters long (``INV`` is a prefix, not a typo). Returns (variant, edit) pairs."""
+    A letter is a candidate when its run of letters touches a digit and is short (two letters
+    at most), or when it is the letter of a longer run that touches the digit (``FAO97423``:
+    the ``O``, never the ``F``; ``INV`` is a prefix, not a typo). Returns (variant, edit)."""
     out: list[tuple[str, str]] = []
+    if not any(ch in CONFUSABLE_DIGIT for ch in text):
+        return out
     n = len(text)
     for i, ch in enumerate(text):
         digit = CONFUSABLE_DIGIT.get(ch)
@@ -40,11 +43,13 @@ def confusion_variants(text: str) -> list[tuple[str, str]]:
             run_start -= 1
         while run_end < n and text[run_end].isalpha():
             run_end += 1
-        if run_end - run_start >= 3:
-            continue
         before = text[run_start - 1] if run_start > 0 else ""
         after = text[run_end] if run_end < n else ""
         if not (before.isdigit() or after.isdigit()):
+            continue
+        if run_end - run_start >= 3 and not (  # a prefix: only its letter touching a digit
+            (i == run_end - 1 and after.isdigit()) or (i == run_start and before.isdigit())
+        ):
             continue
         out.append((text[:i] + digit + text[i + 1:], f"confusion:{ch}>{digit}"))
         if len(out) >= _MAX_CONFUSION_VARIANTS:
@@ -70,25 +75,29 @@ def transposition_variants(number: str) -> list[str]:
 
 def resolve_invoice(candidate: str, shapes: ReferenceShapes) -> list[Resolution]:
     """The known numbers ``candidate`` may mean, fewest edits first (empty if none)."""
-    if not shapes.known:
+    if not shapes.known or not any(ch.isdigit() for ch in candidate):
         return []
-    direct = _resolve_plain(candidate, shapes)
+    readings = _readings(candidate.strip(), shapes)
+    direct = _resolve_plain(candidate, shapes, readings)
     if direct:
         return direct
     found: dict[str, Resolution] = {}
     for variant, edit in confusion_variants(candidate):
-        for res in _resolve_plain(variant, shapes):
+        for res in _resolve_plain(variant, shapes, _readings(variant.strip(), shapes)):
             found.setdefault(res.number, Resolution(res.number, (edit, *res.edits)))
     if found:
         return sorted(found.values(), key=lambda r: len(r.edits))
-    for reading, edits in _readings(candidate, shapes):
+    known = shapes.known
+    for reading, edits in readings:
         for swapped in transposition_variants(reading):
-            for number in _lookup(swapped, shapes):
-                found.setdefault(number, Resolution(number, ("transposition", *edits)))
+            if swapped in known:
+                found.setdefault(swapped, Resolution(swapped, ("transposition", *edits)))
     return sorted(found.values(), key=lambda r: len(r.edits))
 
 
-def _resolve_plain(candidate: str, shapes: ReferenceShapes) -> list[Resolution]:
+def _resolve_plain(
+    candidate: str, shapes: ReferenceShapes, readings: list[tuple[str, tuple[str, ...]]]
+) -> list[Resolution]:
     stripped = candidate.strip()
     if stripped in shapes.known:
         return [Resolution(stripped, ())]
@@ -96,7 +105,7 @@ def _resolve_plain(candidate: str, shapes: ReferenceShapes) -> list[Resolution]:
     if by_compact:
         return [Resolution(n, ("separators",)) for n in by_compact]
     out: dict[str, Resolution] = {}
-    for reading, edits in _readings(stripped, shapes):
+    for reading, edits in readings:
         for number in _lookup(reading, shapes):
             out.setdefault(number, Resolution(number, edits))
     return list(out.values())

@@ -17,6 +17,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from cashapp.extractors.nlp.structured import normalize_structured
+
 _SEGMENT = re.compile(r"[A-Za-z]+|\d+|[^A-Za-z\d]+")
 _SHAPE_SAMPLE = 50_000  # shapes are learned from at most this many numbers (evenly spaced)
 _MAX_PREFIX_VALUES = 12  # beyond this, a letter segment is "any letters", not a prefix list
@@ -116,6 +118,10 @@ class ReferenceShapes:
     families: list[Family]
     known: frozenset[str] = frozenset()
     payment_references: frozenset[str] = frozenset()  # compact structured refs of open items
+    # the letter runs a number may start with, and their beginnings ("I", "IN", "INV"): a
+    # chunk of letters is only the start of a number when it is one of these
+    prefix_starts: frozenset[str] = frozenset()
+    max_length: int = 0  # the longest number, as written in the ledger
     _by_key: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def read(self, loose: str) -> list[tuple[str, bool, bool]]:
@@ -132,13 +138,17 @@ class ReferenceShapes:
         return self._by_key.get(compact, ())
 
 
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
+
+
 def loose_form(text: str) -> str:
     """Upper case; every run of separators (spaces, ``/``, ``.``, ``_``...) becomes ``-``."""
-    return re.sub(r"[^A-Z0-9]+", "-", text.upper()).strip("-")
+    return _NOT_ALNUM.sub("-", text.upper()).strip("-")
 
 
 def compact_form(text: str) -> str:
-    return re.sub(r"[^A-Z0-9]+", "", text.upper())
+    upper = text.upper()
+    return upper if upper.isalnum() and upper.isascii() else _NOT_ALNUM.sub("", upper)
 
 
 def learn_shapes(
@@ -171,9 +181,20 @@ def learn_shapes(
     return ReferenceShapes(
         families=families,
         known=frozenset(numbers) if keep_numbers else frozenset(),
-        payment_references=frozenset(compact_form(r) for r in payment_references if r),
+        payment_references=frozenset(_structured_key(r) for r in payment_references if r),
+        prefix_starts=frozenset(
+            v[:k] for f in families if not f.segments[0].digits
+            for v in f.segments[0].values for k in range(1, len(v) + 1)
+        ),
         _by_key=by_key,
+        max_length=max((len(n) for n in numbers), default=0),
     )
+
+
+def _structured_key(reference: str) -> str:
+    """The form ``find_references`` emits for a printed structured reference."""
+    found = normalize_structured(reference)
+    return found[1] if found else compact_form(reference)
 
 
 def _separators(parts: list[str]) -> tuple[str, ...]:

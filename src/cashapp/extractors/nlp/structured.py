@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 
 from cashapp.extractors.nlp import checkdigits as cd
+from cashapp.extractors.nlp.labels import fuzzy_label_before
 
 VALID_CONFIDENCE = 0.99
 INVALID_CONFIDENCE = 0.3
@@ -37,6 +38,7 @@ _OGM_MARKED = re.compile(
     r"(?:\+{3}|\*{3})\s*(\d{3})\s*/?\s*(\d{4})\s*/?\s*(\d{5})\s*(?:\+{3}|\*{3})"
 )
 _OGM_SLASHED = re.compile(r"(?<![\d/])(\d{3})/(\d{4})/(\d{5})(?![\d/])")
+_DIGITS = re.compile(r"\d+")
 _DIGIT_GROUPS = re.compile(r"(?<![\w.,])\d+(?:[ ]\d+)*(?![\w]|[.,]\d)")
 _LABELLED = re.compile(
     r"\b(?P<label>viitenumero|viitenro|viite|viitteen|ref\.?\s?nr|referens(?:nummer)?"
@@ -46,7 +48,23 @@ _LABELLED = re.compile(
 
 
 def find_structured(text: str, *, known: Collection[str] = ()) -> list[StructuredHit]:
-    """Every structured reference in ``text``, valid or not, non-overlapping, in text order."""
+    """Every structured reference in ``text``, valid or not, non-overlapping, in text order.
+
+    Line breaks are removed first (an MT940 subfield break may cut a reference anywhere);
+    the positions returned are those of the original text."""
+    if "\n" not in text:
+        return _find_flat(text, known)
+    kept = [i for i, ch in enumerate(text) if ch != "\n"]
+    flat = "".join(text[i] for i in kept)
+    kept.append(len(text))
+    return [
+        StructuredHit(h.scheme, h.normalized, kept[h.start], kept[h.end - 1] + 1, h.valid,
+                      h.confidence)
+        for h in _find_flat(flat, known)
+    ]
+
+
+def _find_flat(text: str, known: Collection[str]) -> list[StructuredHit]:
     hits: list[StructuredHit] = []
     taken: list[tuple[int, int]] = []
 
@@ -71,6 +89,8 @@ def find_structured(text: str, *, known: Collection[str] = ()) -> list[Structure
         if add_labelled is not None:
             add(add_labelled)
     for hit in _digit_run_hits(text, known):
+        add(hit)
+    for hit in _mistyped_finnish(text):
         add(hit)
     hits.sort(key=lambda h: h.start)
     return hits
@@ -107,46 +127,79 @@ def _rf_hits(text: str) -> Iterator[StructuredHit]:
 
 
 def _labelled_hit(match: re.Match[str]) -> StructuredHit | None:
+    """The longest run of the digit groups after the label that validates; else the first
+    group, reported as invalid."""
     label = match.group("label").lower()
-    ref = match.group("ref").replace(" ", "")
-    start, end = match.start("ref"), match.end("ref")
-    if label.startswith("kid"):
-        if not 2 <= len(ref) <= 25:
-            return None
-        return _hit("kid", ref, start, end, cd.is_valid_kid(ref), 0.97)
-    if not 4 <= len(ref) <= 20:
+    scheme = "kid" if label.startswith("kid") else "fi"
+    low, high = (2, 25) if scheme == "kid" else (4, 20)
+    check = cd.is_valid_kid if scheme == "kid" else cd.is_valid_finnish
+    start = match.start("ref")
+    raw = match.group("ref")
+    cuts = [m.end() for m in re.finditer(r"\d+", raw)]
+    for cut in reversed(cuts):
+        ref = raw[:cut].replace(" ", "")
+        if low <= len(ref) <= high and check(ref):
+            ref = ref.lstrip("0") if scheme == "fi" else ref
+            return _hit(scheme, ref, start, start + cut, True, 0.97)
+    ref = raw[:cuts[0]]
+    if not low <= len(ref.lstrip("0") if scheme == "fi" else ref) <= high:
         return None
-    return _hit("fi", ref, start, end, cd.is_valid_finnish(ref), 0.97)
+    return _hit(scheme, ref, start, start + cuts[0], False, 0.97)
+
+
+_DIGITS_AFTER_WORD = re.compile(r"[^\W\d_]{5,}\s*[:#]?\s*(\d(?:[ ]?\d){3,24})(?![\w])")
+
+
+def _mistyped_finnish(text: str) -> Iterator[StructuredHit]:
+    """A valid Finnish reference after a mistyped ``viite`` label (``vitie 61743 54``)."""
+    for match in _DIGITS_AFTER_WORD.finditer(text):
+        if fuzzy_label_before(text, match.start(1)) != "fi":
+            continue
+        raw = match.group(1)
+        cuts = [m.end() for m in re.finditer(r"\d+", raw)]
+        for cut in reversed(cuts):
+            ref = raw[:cut].replace(" ", "")
+            if 4 <= len(ref.lstrip("0")) <= 20 and cd.is_valid_finnish(ref):
+                start = match.start(1)
+                yield StructuredHit("fi", ref.lstrip("0"), start, start + cut, True, 0.85)
+                break
 
 
 def _digit_run_hits(text: str, known: Collection[str]) -> Iterator[StructuredHit]:
     """27-digit QR references, bare 12-digit OGMs and known references in digit groups."""
     for match in _DIGIT_GROUPS.finditer(text):
-        groups = [(m.start() + match.start(), m.end() + match.start())
-                  for m in re.finditer(r"\d+", match.group(0))]
-        # contiguous windows of groups, longest first: a reference may sit beside other numbers
+        if " " not in match.group(0):  # one group: the common case
+            hit = _bare_digits(match.group(0), match.start(), match.end(), known)
+            if hit is not None:
+                yield hit
+            continue
+        groups = [(m.start(), m.end()) for m in _DIGITS.finditer(text, match.start(), match.end())]
+        # contiguous windows of groups, longest first: a reference may sit beside other
+        # numbers; a window whose check digits hold beats one that only has the length
         n = len(groups)
-        emitted_until = -1
-        for i in range(n):
-            if groups[i][0] < emitted_until:
-                continue
-            for j in range(n, i, -1):
-                start, end = groups[i][0], groups[j - 1][1]
-                ref = text[start:end].replace(" ", "")
-                hit = _bare_digits(ref, start, end, known)
-                if hit is not None:
-                    emitted_until = end
-                    yield hit
-                    break
+        hits = [
+            hit
+            for i in range(n)
+            for j in range(n, i, -1)
+            if (hit := _bare_digits(text[groups[i][0]:groups[j - 1][1]].replace(" ", ""),
+                                    groups[i][0], groups[j - 1][1], known)) is not None
+        ]
+        hits.sort(key=lambda h: (not h.valid, -(h.end - h.start)))
+        chosen: list[StructuredHit] = []
+        for hit in hits:
+            if all(hit.end <= c.start or c.end <= hit.start for c in chosen):
+                chosen.append(hit)
+        yield from chosen
 
 
 def _bare_digits(ref: str, start: int, end: int, known: Collection[str]) -> StructuredHit | None:
     length = len(ref)
     if length == 27:
         return _hit("qrr", ref, start, end, cd.is_valid_qrr(ref), 0.98)
-    if known and ref in known:
+    if known and (ref in known or ref.lstrip("0") in known):
         scheme = "ogm" if length == 12 and cd.is_valid_ogm(ref) else _scheme_of_digits(ref)
-        return StructuredHit(scheme, ref, start, end, True, 0.97)
+        normalized = ref.lstrip("0") if scheme == "fi" else ref
+        return StructuredHit(scheme, normalized, start, end, True, 0.97)
     if length == 12 and cd.is_valid_ogm(ref):
         return StructuredHit("ogm", ref, start, end, True, 0.75)
     return None
@@ -176,7 +229,7 @@ def normalize_structured(reference: str) -> tuple[str, str] | None:
     if len(ref) == 12 and cd.is_valid_ogm(ref):
         return "ogm", ref
     if cd.is_valid_finnish(ref):
-        return "fi", ref
+        return "fi", ref.lstrip("0")  # printed zero-padded to 20 in camt, bare on invoices
     if cd.is_valid_kid(ref):
         return "kid", ref
     return None

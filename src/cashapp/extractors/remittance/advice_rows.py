@@ -35,6 +35,13 @@ from cashapp.extractors.remittance.dates_text import parse_date_text
 from cashapp.extractors.remittance.reason_words import reason_from_words
 
 _AMOUNT_ROLES = ("gross", "discount", "deduction", "paid", "amount")
+
+
+class NoAdviceFound(RemittanceParseError):
+    """The file is readable but holds no remittance table (an email attachment that is not
+    an advice is skipped for this; a standalone file is refused with it)."""
+
+
 _IBAN_OR_ACCOUNT = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9 ]{8,32}|\d[\d -]{5,30}")
 
 
@@ -132,7 +139,11 @@ class _Table:
         column = self.roles.get(role)
         return cells[column] if column is not None and column < len(cells) else ""
 
-    def amounts(self, cells: list[str], row_number: int) -> dict[str, Decimal | None] | None:
+    def amounts(
+        self, cells: list[str], row_number: int, *, quiet: bool = False
+    ) -> dict[str, Decimal | None] | None:
+        """The row's amounts; ``None`` when one is unreadable (``quiet``: a row without a
+        reference in text, page furniture such as ``1/2``: dropped without a defect)."""
         values: dict[str, Decimal | None] = {}
         for role in _AMOUNT_ROLES:
             text = self.cell(cells, role)
@@ -144,20 +155,35 @@ class _Table:
                     raise RemittanceParseError(
                         message, file=self.source, line=row_number, column=role
                     ) from None
-                self.facts.defects.append(f"row {row_number}: {message}")
+                if not quiet:
+                    self.facts.defects.append(f"row {row_number}: {message}")
                 return None
             values[role] = value
             if currency and self.facts.currency is None:
                 self.facts.currency = currency
         return values
 
+    def take_total(self, cells: list[str]) -> None:
+        for role in ("paid", "amount", "gross"):
+            try:
+                value, _ = amount_cell(self.cell(cells, role))
+            except AmountError:
+                continue
+            if value is not None:
+                self.table_total = value
+                return
+
     def take(self, cells: list[str], row_number: int) -> None:
         reference = self.cell(cells, "reference")
-        values = self.amounts(cells, row_number)
+        first = next((cell for cell in cells if cell), "")
+        if is_total_label(reference) or (not reference and is_total_label(first)):
+            self.take_total(cells)
+            return
+        values = self.amounts(cells, row_number, quiet=not reference and not self.strict)
         if values is None:
             return
         has_amount = any(v is not None for v in values.values())
-        if is_total_label(reference) or (not reference and has_amount and self.lines):
+        if not reference and has_amount and self.lines:
             self.table_total = values["paid"] if values["paid"] is not None else values["amount"]
             return
         if reference and not has_amount:

@@ -27,8 +27,29 @@ def fold(text: str) -> str:
     return " ".join(_FOLD_DROP.sub(" ", plain).split())
 
 
+# Little words that do not change what a header means ("numero de factura" = "numero factura").
+_FILLERS = frozenset(
+    "de du des la le l d der die das di del della dello van het of the el".split()  # noqa: SIM905
+)
+
+
+def _meaningful(text: str) -> str:
+    return " ".join(word for word in fold(text).split() if word not in _FILLERS)
+
+
+def _without_fillers(vocabulary: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    return {
+        role: tuple(" ".join(w for w in p.split() if w not in _FILLERS) for p in phrases)
+        for role, phrases in vocabulary.items()
+    }
+
+
+_COLUMNS = _without_fillers(COLUMN_WORDS)
+_LABELS = _without_fillers(LABEL_WORDS)
+
+
 def _best(text: str, vocabulary: dict[str, tuple[str, ...]]) -> tuple[str | None, int]:
-    folded = fold(text)
+    folded = _meaningful(text)
     if not folded or len(folded) > 60:
         return None, 0
     padded = f" {folded} "
@@ -42,17 +63,17 @@ def _best(text: str, vocabulary: dict[str, tuple[str, ...]]) -> tuple[str | None
 
 def column_role(header: str) -> str | None:
     """The role of a table column from its header text, or ``None``."""
-    role, length = _best(header, COLUMN_WORDS)
+    role, length = _best(header, _COLUMNS)
     # a header is short: most of it must be the matched phrase ("Total amount due" is not "due")
-    if role is None or length * 2 < len(fold(header)):
+    if role is None or length * 2 < len(_meaningful(header)):
         return None
     return role
 
 
 def label_role(label: str) -> str | None:
     """What a ``Label: value`` pair gives (payer, payment_id, date, total, currency, account)."""
-    role, length = _best(label, LABEL_WORDS)
-    if role is None or length * 2 < len(fold(label)):
+    role, length = _best(label, _LABELS)
+    if role is None or length * 2 < len(_meaningful(label)):
         return None
     return role
 

@@ -27,9 +27,15 @@ from email.parser import BytesParser
 from cashapp.core.errors import InputError, RemittanceParseError
 from cashapp.domain.remittances import Remittance, RemittanceFile
 from cashapp.extractors.remittance import pdf, tables
-from cashapp.extractors.remittance.advice_rows import AdviceFacts, labels_only, rows_to_remittance
+from cashapp.extractors.remittance.advice_rows import (
+    AdviceFacts,
+    NoAdviceFound,
+    labels_only,
+    rows_to_remittance,
+)
 from cashapp.extractors.remittance.email_trust import Sender, message_defects, sender_of
 from cashapp.extractors.remittance.html_tables import read_html
+from cashapp.extractors.remittance.listed_lines import listed_remittance
 from cashapp.extractors.remittance.mime_caps import MAX_DEPTH, prescan
 from cashapp.extractors.remittance.positioned_rows import align
 from cashapp.extractors.remittance.totals import checked
@@ -50,7 +56,9 @@ _SPACED_CELL = re.compile(r"\S+(?:[ \u00a0\u202f]\S+)*")
 def identify(head: bytes) -> bool:
     """An RFC 5322 message (a From header among several known headers), or an Outlook .msg."""
     if head.startswith(_OLE_MAGIC):
-        return _MSG_STREAM in head
+        # the directory (with the .msg stream names) may lie beyond the sniffed head
+        directory = (int.from_bytes(head[48:52], "little") + 1) * 512
+        return _MSG_STREAM in head or directory + 512 > len(head)
     top = head[:8192].lstrip()
     if top.startswith((b"<", b"%PDF", b"ISA", b"PK")):
         return False
@@ -200,6 +208,17 @@ def _body_remittances(leaf: _Leaf, source: str) -> tuple[list[Remittance], Advic
     return found, facts
 
 
+def _listed_fallback(bodies: list[_Leaf]) -> list[tuple[Remittance, _Leaf]]:
+    """No table anywhere in the message: invoices listed line by line in a body."""
+    for leaf in sorted(bodies, key=lambda body: body.kind != "text"):
+        text = leaf.content if isinstance(leaf.content, str) else leaf.content.decode("utf-8")
+        lines = read_html(text)[1] if leaf.kind == "html" else text.splitlines()[:5000]
+        listed = listed_remittance(lines, format="email", where=leaf.where)
+        if listed is not None:
+            return [(listed, leaf)]
+    return []
+
+
 def _attachment_remittances(leaf: _Leaf, source: str, facts: AdviceFacts) -> list[Remittance]:
     data = leaf.content if isinstance(leaf.content, bytes) else leaf.content.encode()
     label = f"{source}: {leaf.where}"
@@ -235,30 +254,47 @@ def _from_leaves(leaves: list[_Leaf], source: str) -> list[Remittance]:
     pending: list[tuple[Remittance, _Leaf, AdviceFacts]] = []
     facts = AdviceFacts()
     bodies = [leaf for leaf in leaves if leaf.kind in {"text", "html"}]
-    # multipart/alternative: the HTML table is preferred; the plain text is the fallback
+    # multipart/alternative: the HTML table is preferred; the same lines again in the plain
+    # text alternative are dropped, while distinct advices (two forwarded messages) stay
     bodies.sort(key=lambda leaf: leaf.kind != "html")
     body_found = False
+    seen: set[tuple[tuple[str, object], ...]] = set()
+    by_message: dict[int, AdviceFacts] = {}  # the alternatives of one message share facts
     for leaf in bodies:
         remittances, body_facts = _body_remittances(leaf, source)
         facts.fill_from(body_facts)
-        if remittances and not body_found:
+        by_message.setdefault(id(leaf.sender), AdviceFacts()).fill_from(body_facts)
+        body_facts = by_message[id(leaf.sender)]
+        for remittance in remittances:
+            signature = tuple((line.reference, line.contribution()) for line in remittance.lines)
+            if signature in seen:
+                continue
+            seen.add(signature)
             body_found = True
-            pending.extend((r, leaf, body_facts) for r in remittances)
+            pending.append((remittance, leaf, body_facts))
+    attachment_facts = AdviceFacts()
+    attachment_facts.fill_from(facts)
+    if body_found:  # the body has its own table: its total and payment are not the attachments'
+        attachment_facts.total = None
+        attachment_facts.payment_id = None
     for leaf in leaves:
         if leaf.kind in {"text", "html"}:
             continue
         try:
-            for remittance in _attachment_remittances(leaf, source, facts):
-                pending.append((remittance, leaf, facts))
+            for remittance in _attachment_remittances(leaf, source, attachment_facts):
+                pending.append((remittance, leaf, attachment_facts))
+        except NoAdviceFound:
+            continue  # an attachment that is not an advice (a delivery note, a logo...)
         except InputError as exc:
             found.problems.append(f"{leaf.where} unreadable: {exc.reason}")
             found.first_error = found.first_error or exc
     if not pending and found.first_error is not None:
         raise found.first_error
+    if not pending:
+        pending.extend((r, leaf, facts) for r, leaf in _listed_fallback(bodies))
     for remittance, leaf, leaf_facts in pending:
         merged = AdviceFacts()
         merged.fill_from(leaf_facts)
-        merged.fill_from(facts)
         found.remittances.append(_finish(remittance, leaf, merged, found.problems))
     return found.remittances
 

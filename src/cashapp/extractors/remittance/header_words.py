@@ -29,7 +29,8 @@ COLUMN_WORDS: dict[str, tuple[str, ...]] = {
         "oorspronkelijk bedrag"
     ),
     "discount": _phrases(
-        "discount | cash discount | discount taken | early payment discount | escompte | remise | "
+        "discount | cash discount | pronto pago | dto pronto pago | discount taken | "
+        "early payment discount | escompte | remise | "
         "skonto | skontobetrag | rabatt | descuento | descuento pronto pago | dto | sconto | "
         "korting | betalingskorting"
     ),

@@ -15,9 +15,24 @@ from cashapp.core.errors import RemittanceParseError
 from cashapp.extractors.remittance.mime_caps import MAX_PARTS
 
 
+def _check_attachment_count(data: bytes, source: str) -> None:
+    """Count attachment storages in the OLE directory before extract-msg loads any of them."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            names = {entry[0] for entry in ole.listdir(streams=True, storages=True) if entry}
+    except Exception as exc:  # olefile raises several types on a broken compound file
+        raise RemittanceParseError(f"unreadable .msg file: {exc}", file=source) from exc
+    attachments = sum(1 for name in names if name.startswith("__attach_version1.0_"))
+    if attachments > MAX_PARTS:
+        raise RemittanceParseError(f"more than {MAX_PARTS} attachments", file=source)
+
+
 def msg_as_email(data: bytes, source: str) -> EmailMessage:
     """The ``.msg`` in ``data`` as an ``EmailMessage``."""
-    import extract_msg  # heavy import, only for .msg files
+    _check_attachment_count(data, source)
+    import extract_msg  # heavy import, only for .msg files and after the cheap check
 
     try:
         message = extract_msg.openMsg(data, delayAttachments=False)

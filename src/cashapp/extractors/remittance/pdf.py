@@ -14,7 +14,11 @@ from typing import Any
 
 from cashapp.core.errors import RemittanceParseError
 from cashapp.domain.remittances import RemittanceFile
-from cashapp.extractors.remittance.advice_rows import AdviceFacts, rows_to_remittance
+from cashapp.extractors.remittance.advice_rows import (
+    AdviceFacts,
+    NoAdviceFound,
+    rows_to_remittance,
+)
 from cashapp.extractors.remittance.pdf_pages import MAX_PAGES
 from cashapp.extractors.remittance.positioned_rows import align
 from cashapp.extractors.remittance.sandbox import SandboxLimits, run_sandboxed
@@ -59,7 +63,7 @@ def extract(
             table_rows, format="pdf", source=source, where=where or "pdf", defaults=defaults
         )
     if remittance is None:
-        raise RemittanceParseError(
+        raise NoAdviceFound(
             "no remittance table found", file=source, element=f"pages 1-{len(pages)}"
         )
     extra: tuple[str, ...] = ()

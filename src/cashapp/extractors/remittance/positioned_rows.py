@@ -1,9 +1,9 @@
 """Rows whose cells carry a horizontal position (PDF words, space-aligned text) -> table rows.
 
 A blank cell leaves no trace in such a row, so cells are put back under the header column
-they sit below: once a header row is seen, each following cell goes to the column whose
-start it shares (left-aligned tables), else to the column whose span holds its centre
-(spans split halfway between one header's end and the next header's start).
+they sit below: once a header row is seen, each following cell goes to the header it overlaps most
+(left- or right-aligned under its header), else to the last header starting before it
+(a short header over a column of longer values).
 """
 
 from __future__ import annotations
@@ -17,15 +17,19 @@ Cell = tuple[float, float, str]  # start, end, text
 
 def _column(cell: Cell, header: Sequence[Cell], tolerance: float) -> int:
     start, end, _ = cell
+    best, best_overlap = -1, 0.0
+    for index, (head_start, head_end, _) in enumerate(header):
+        overlap = min(end, head_end) - max(start, head_start)
+        if overlap > best_overlap:
+            best, best_overlap = index, overlap
+    if best >= 0:
+        return best
+    # no overlap: the last column starting at or before the cell (left-aligned tables)
+    chosen = 0
     for index, (head_start, _, _) in enumerate(header):
-        if abs(head_start - start) <= tolerance:
-            return index
-    centre = (start + end) / 2
-    for index in range(len(header) - 1):
-        boundary = (header[index][1] + header[index + 1][0]) / 2
-        if centre < boundary:
-            return index
-    return len(header) - 1
+        if head_start <= start + tolerance:
+            chosen = index
+    return chosen
 
 
 def align(rows: Sequence[Sequence[Cell]], *, tolerance: float = 1.0) -> list[list[str]]:
@@ -38,7 +42,7 @@ def align(rows: Sequence[Sequence[Cell]], *, tolerance: float = 1.0) -> list[lis
             header = row
             aligned.append(texts)
             continue
-        if header is None or len(row) < 2:
+        if header is None:
             aligned.append(texts)
             continue
         placed = [""] * len(header)

@@ -142,7 +142,7 @@ _WORDS: tuple[tuple[ReasonCode, tuple[str, ...]], ...] = (
     ),
     (
         ReasonCode.DUPLICATE,
-        ("duplicat", "double", "doublon", "doppelt", "duplicado", "duplicato", "dubbel"),
+        ("duplica", "double", "doublon", "doppelt", "dubbel"),
     ),
     (
         ReasonCode.RETURNS,

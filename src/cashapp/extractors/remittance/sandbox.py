@@ -86,6 +86,13 @@ def run_sandboxed(target: str, data: bytes, limits: SandboxLimits, *, source: st
         raise RemittanceParseError("parser returned no result", file=source, element=where) from exc
 
 
+def idle(data: bytes) -> None:
+    """Sleeps ``data`` seconds (a self-check of the wall-clock limit, used by the tests)."""
+    import time
+
+    time.sleep(float(data.decode() or "60"))
+
+
 def _main() -> int:  # pragma: no cover - the child process
     import importlib
 

@@ -21,7 +21,12 @@ from decimal import Decimal
 
 from cashapp.core.errors import RemittanceParseError
 from cashapp.domain.remittances import RemittanceFile
-from cashapp.extractors.remittance.advice_rows import AdviceFacts, find_header, rows_to_remittance
+from cashapp.extractors.remittance.advice_rows import (
+    AdviceFacts,
+    NoAdviceFound,
+    find_header,
+    rows_to_remittance,
+)
 from cashapp.extractors.remittance.totals import checked
 
 name = "remittance.table"
@@ -74,7 +79,7 @@ def _csv_table(data: bytes, source: str) -> tuple[list[list[str]], str]:
             if len(rows) > MAX_ROWS:
                 raise RemittanceParseError(f"more than {MAX_ROWS} rows", file=source)
             return rows, separator
-    raise RemittanceParseError("no remittance table header found", file=source, line=1)
+    raise NoAdviceFound("no remittance table header found", file=source, line=1)
 
 
 def _plain_cell(value: object) -> object:
@@ -136,7 +141,7 @@ def extract(
             )
             if remittance is not None:
                 return RemittanceFile(format="xlsx", remittances=[checked(remittance)])
-        raise RemittanceParseError("no remittance table found in any sheet", file=source)
+        raise NoAdviceFound("no remittance table found in any sheet", file=source)
     csv_rows, _ = _csv_table(data, source)
     remittance = rows_to_remittance(
         csv_rows, format="csv", source=source, where=where, strict=True, defaults=defaults

@@ -63,6 +63,7 @@ def in_currency_scale(remittance: Remittance, defects: list[str]) -> Remittance:
         return remittance
     lines = []
     for index, line in enumerate(remittance.lines, start=1):
+
         def scale(value: Decimal | None, field: str, index: int = index) -> Decimal | None:
             return _scaled(value, currency, defects, f"line {index} {field}")
 
@@ -86,5 +87,6 @@ def checked(remittance: Remittance, *, extra_defects: tuple[str, ...] = ()) -> R
     for index, line in enumerate(remittance.lines, start=1):
         defects.extend(line_defects(index, line))
     defects.extend(total_defects(remittance))
-    trusted = remittance.trusted and not defects
-    return dataclasses.replace(remittance, defects=tuple(defects), trusted=trusted)
+    unique = tuple(dict.fromkeys(defects))  # checked twice (attachment, then email): once each
+    trusted = remittance.trusted and not unique
+    return dataclasses.replace(remittance, defects=unique, trusted=trusted)

@@ -13,12 +13,18 @@ warning, a blank control total is accepted (some banks send none).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date
-from decimal import Decimal
+from dataclasses import dataclass, field
 
 from cashapp.core.errors import StatementParseError
-from cashapp.domain.statements import BankLine, LineStatus, Statement, StatementFile
+from cashapp.domain.statements import BankLine, LineStatus, StatementFile
+from cashapp.extractors.statements.bai2_accounts import (
+    GROUP_STATUS,
+    Account,
+    Group,
+    currency_code,
+    statement_id,
+    to_statement,
+)
 from cashapp.extractors.statements.bai2_records import (
     DEFAULT_RECORD_LENGTH,
     FieldCursor,
@@ -34,7 +40,7 @@ from cashapp.extractors.statements.bai2_records import (
 from cashapp.extractors.statements.fixed_width import (
     decode_text,
     distinct_ids,
-    distinct_refs,
+    first_line,
     is_digits,
     physical_lines,
 )
@@ -44,9 +50,8 @@ name = "bai2"
 
 def identify(head: bytes) -> bool:
     """A BAI2 file starts with an ``01`` file header: ``01,sender,receiver,YYMMDD,...``."""
-    first = head.lstrip(b"\r\n \t").split(b"\n", 1)[0]
-    parts = first.split(b",")
-    return len(parts) >= 5 and parts[0] == b"01" and len(parts[3]) == 6 and parts[3].isdigit()
+    parts = first_line(head).strip().split(",")
+    return len(parts) >= 5 and parts[0] == "01" and len(parts[3]) == 6 and is_digits(parts[3])
 
 
 def extract(data: bytes, *, source: str) -> StatementFile:
@@ -62,39 +67,14 @@ def extract(data: bytes, *, source: str) -> StatementFile:
 
 
 @dataclass(slots=True)
-class _Account:
-    line: int
-    account: str
-    currency: str
-    as_of: date | None
-    opening: Decimal | None
-    closing: Decimal | None
-    total: int  # raw amount units, as the control totals add them
-    available: Decimal | None = None
-    records: int = 1
-    lines: list[BankLine] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-
-
-@dataclass(slots=True)
-class _Group:
-    line: int
-    currency: str
-    as_of: date | None
-    accounts: list[_Account] = field(default_factory=list)
-    records: int = 1
-    total: int = 0
-
-
-@dataclass(slots=True)
 class _Reader:
     source: str
     record_length: int = DEFAULT_RECORD_LENGTH
     header: int | None = None
-    group: _Group | None = None
-    account: _Account | None = None
-    done: list[_Account] = field(default_factory=list)
-    file_accounts: list[_Account] = field(default_factory=list)
+    group: Group | None = None
+    account: Account | None = None
+    done: list[Account] = field(default_factory=list)
+    file_accounts: list[Account] = field(default_factory=list)
     records: int = 0
     groups: int = 0
     total: int = 0
@@ -123,9 +103,13 @@ class _Reader:
                     record.line, f"02 group header inside the group of line {self.group.line}"
                 )
             fields = record.fields()
-            currency = _currency(fields[5] if len(fields) > 5 else "", "USD", record.line)
+            currency = currency_code(fields[5] if len(fields) > 5 else "", "USD", record.line)
             as_of = as_date(fields[3] if len(fields) > 3 else "", "as-of date", record.line)
-            self.group = _Group(record.line, currency, as_of, records=count)
+            self.group = Group(record.line, currency, as_of, records=count)
+            status = fields[2].strip() if len(fields) > 2 else ""
+            if status not in ("", "1"):
+                meaning = GROUP_STATUS.get(status, "unknown status")
+                self.group.notes.append(f"line {record.line}: group status {status} ({meaning})")
             return
         group = self.group
         if group is None:
@@ -157,7 +141,7 @@ class _Reader:
             self.record_length = int(length)
         self.header = record.line
 
-    def _account(self, group: _Group, record: Logical) -> None:
+    def _account(self, group: Group, record: Logical) -> None:
         if self.account is not None:
             raise self._fail(
                 record.line,
@@ -168,7 +152,7 @@ class _Reader:
         account = cursor.next().strip()
         if not account:
             raise FieldError("account number", "account number is blank", record.line)
-        currency = _currency(cursor.next(), group.currency, record.line)
+        currency = currency_code(cursor.next(), group.currency, record.line)
         opening = closing = available = None
         total = 0
         while not cursor.exhausted():
@@ -188,7 +172,7 @@ class _Reader:
                 closing = value
             elif code == "045":
                 available = value
-        self.account = _Account(
+        self.account = Account(
             record.line,
             account,
             currency,
@@ -198,6 +182,7 @@ class _Reader:
             total,
             available=available,
             records=len(record.pieces),
+            warnings=list(group.notes),
         )
 
     def _detail(self, record: Logical) -> None:
@@ -243,7 +228,7 @@ class _Reader:
             extra["customer_reference"] = customer_ref
         account.lines.append(
             BankLine(
-                bank_ref=bank_ref or customer_ref or f"{_statement_id(account)}:{entry}",
+                bank_ref=bank_ref or customer_ref or f"{statement_id(account)}:{entry}",
                 entry=entry,
                 amount=signed,
                 currency=account.currency,
@@ -257,7 +242,7 @@ class _Reader:
             )
         )
 
-    def _account_trailer(self, group: _Group, record: Logical) -> None:
+    def _account_trailer(self, group: Group, record: Logical) -> None:
         account = self.account
         if account is None:
             raise self._fail(record.line, "49 account trailer without an 03 account record")
@@ -279,7 +264,7 @@ class _Reader:
         group.total += account.total
         self.account = None
 
-    def _group_trailer(self, group: _Group, record: Logical) -> None:
+    def _group_trailer(self, group: Group, record: Logical) -> None:
         if self.account is not None:
             raise self._fail(
                 record.line,
@@ -317,8 +302,8 @@ class _Reader:
                 "truncated?",
                 file=self.source,
             )
-        ids = distinct_ids([_statement_id(a) for a in self.done])
-        statements = [_statement(i, a) for i, a in zip(ids, self.done, strict=True)]
+        ids = distinct_ids([statement_id(a) for a in self.done])
+        statements = [to_statement(i, a) for i, a in zip(ids, self.done, strict=True)]
         return StatementFile(format=name, statements=statements)
 
     def end(self, record: Logical) -> None:
@@ -340,40 +325,3 @@ class _Reader:
             account.warnings.extend(problems)
         self.done.extend(self.file_accounts)
         self.ended = True
-
-
-def _currency(text: str, default: str, line: int) -> str:
-    code = text.strip().upper()
-    if not code:
-        return default
-    if not (len(code) == 3 and code.isascii() and code.isalpha()):
-        raise FieldError("currency code", f"not a currency code: {text!r}", line)
-    return code
-
-
-def _statement_id(account: _Account) -> str:
-    day = account.as_of.isoformat() if account.as_of else "undated"
-    return f"{account.account}-{day}"
-
-
-def _statement(ident: str, account: _Account) -> Statement:
-    statement = Statement(
-        id=ident,
-        account=account.account,
-        currency=account.currency,
-        lines=distinct_refs(account.lines),
-        opening_balance=account.opening,
-        closing_balance=account.closing,
-        closing_date=account.as_of,
-        available_balance=account.available,
-    )
-    warnings = list(account.warnings)
-    if statement.balanced is False:
-        moved = sum(
-            (line.amount for line in account.lines if line.status is LineStatus.BOOKED), Decimal(0)
-        )
-        warnings.append(
-            f"statement does not balance: opening {account.opening} + movements {moved} "
-            f"!= closing {account.closing}"
-        )
-    return replace(statement, warnings=tuple(warnings))

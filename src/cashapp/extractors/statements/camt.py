@@ -13,10 +13,13 @@ warning; nothing is corrected.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from lxml import etree
 
@@ -28,9 +31,11 @@ from cashapp.extractors.statements.camt_values import Values, first, first_text
 
 name = "camt"
 
+_CAMT_NAMESPACE = re.compile(rb"urn:iso:std:iso:20022:tech:xsd:camt\.05[234]\.")
 _MARKERS = (b"BkToCstmrStmt", b"BkToCstmrAcctRpt", b"BkToCstmrDbtCdtNtfctn")
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD", "ITBD")
+_AVAILABLE = ("CLAV", "ITAV")
 
 
 def identify(head: bytes) -> bool:
@@ -38,8 +43,8 @@ def identify(head: bytes) -> bool:
     text = camt_xml._ascii_view(head)
     if b"<" not in text[:1024]:
         return False
-    if b"urn:iso:std:iso:20022:tech:xsd:camt.05" in text:
-        return True
+    if b"urn:iso:std:iso:20022:tech:xsd:" in text:  # another ISO 20022 message is not ours
+        return _CAMT_NAMESPACE.search(text) is not None
     return b"Document" in text and any(marker in text for marker in _MARKERS)
 
 
@@ -47,11 +52,28 @@ def extract(data: bytes, *, source: str) -> StatementFile:
     """Read a camt file; raises ``StatementParseError`` naming the file and element."""
     camt_xml.refuse_dtd(data, source=source)
     message = camt_xml.find_message(data, source=source)
-    reader = _Reader(message, source)
+    reader = _Reader(message, source, keep=True)
     if message.message_tag is not None:
         for element in camt_xml.stream(data, message, source=source):
             reader.take(element)
     return StatementFile(format=message.format, statements=reader.statements)
+
+
+def iter_lines(data: bytes | Path, *, source: str) -> Iterator[tuple[int, BankLine]]:
+    """(statement index, line) as each entry is read, keeping nothing: memory stays flat
+    however large the file (give a path to avoid holding the file in memory too).
+
+    The lines and their keys are those of ``extract``; balances, statement headers and
+    warnings are only in ``extract``'s result.
+    """
+    camt_xml.refuse_dtd(camt_xml.head_of(data), source=source)
+    message = camt_xml.find_message(data, source=source)
+    reader = _Reader(message, source, keep=False)
+    if message.message_tag is not None:
+        for element in camt_xml.stream(data, message, source=source):
+            index = reader.finished
+            for line in reader.take(element):
+                yield index, line
 
 
 @dataclass(slots=True)
@@ -61,35 +83,44 @@ class _Open:
     index: int
     element: etree._Element
     header: dict[str, object]
+    keys: _Keys
     lines: list[BankLine] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     entries: int = 0
 
 
 class _Reader:
-    def __init__(self, message: camt_xml.Message, source: str) -> None:
+    def __init__(self, message: camt_xml.Message, source: str, *, keep: bool) -> None:
         self.message = message
+        self.keep = keep  # False: lines are handed out, not kept (iter_lines)
         self.values = Values(message.namespace, source)
         self.entries = EntryReader(self.values)
         self.entry_tag = message.tag("Ntry")
         self.statement_tag = message.statement_tag
         self.statements: list[Statement] = []
+        self.finished = 0
         self.open: _Open | None = None
 
-    def take(self, element: etree._Element) -> None:
+    def take(self, element: etree._Element) -> list[BankLine]:
+        """Read an entry (its lines, keyed) or finish a statement (no lines)."""
         if element.tag == self.entry_tag:
             statement = self._statement_of(element.getparent())
             path = f"{self.statement_tag}[{statement.index + 1}]/Ntry[{statement.entries + 1}]"
             result = self.entries.read(element, statement.entries, path)
-            statement.lines.extend(result.lines)
-            statement.warnings.extend(result.warnings)
+            lines = [statement.keys.key(line) for line in result.lines]
+            if self.keep:
+                statement.lines.extend(lines)
+                statement.warnings.extend(result.warnings)
             statement.entries += 1
             camt_xml.release_entry(element)
-            return
+            return lines
         statement = self._statement_of(element)
-        self.statements.append(self._finish(statement))
+        if self.keep:
+            self.statements.append(self._finish(statement))
+        self.finished += 1
         self.open = None
         camt_xml.release_statement(element)
+        return []
 
     def _statement_of(self, element: etree._Element | None) -> _Open:
         if element is None:  # pragma: no cover - an Ntry always has a parent
@@ -97,10 +128,10 @@ class _Reader:
         current = self.open
         if current is not None and current.element is element:
             return current
-        index = len(self.statements)
+        index = self.finished
         header = self._header(element, f"{self.statement_tag}[{index + 1}]")
         self.entries.own_account = str(header["account"]) or None
-        self.open = _Open(index, element, header)
+        self.open = _Open(index, element, header, _Keys(header))
         return self.open
 
     def _header(self, element: etree._Element, path: str) -> dict[str, object]:
@@ -128,6 +159,7 @@ class _Reader:
             )
         opening = next((balances[c] for c in _OPENING if c in balances), None)
         closing = next((balances[c] for c in _CLOSING if c in balances), None)
+        available = next((balances[c] for c in _AVAILABLE if c in balances), None)
         currency: str | None = first_text(account_kids, "Ccy")
         if currency is None and balances:
             currency = next(iter(balances.values()))[1]
@@ -138,15 +170,21 @@ class _Reader:
             "currency": currency,
             "opening": opening,
             "closing": closing,
+            "available": available[0] if available else None,
             "sequence": first_text(kids, "ElctrncSeqNb") or first_text(kids, "LglSeqNb"),
             "from": v.date_of(_either(period, "FrDtTm", "FrDt"), f"{path}/FrToDt"),
             "to": v.date_of(_either(period, "ToDtTm", "ToDt"), f"{path}/FrToDt"),
             "created": first_text(kids, "CreDtTm"),
         }
 
+    def _information(self, element: etree._Element) -> str:
+        """``AddtlStmtInf`` (after the entries, so read when the statement ends)."""
+        nodes = self.values.kids(element).get("AddtlStmtInf", [])
+        return " ".join(text for node in nodes if (text := (node.text or "").strip()))
+
     def _finish(self, statement: _Open) -> Statement:
         header = statement.header
-        lines = _with_keys(statement.lines, header)
+        lines = statement.lines
         currency = header["currency"] or (lines[0].currency if lines else "")
         opening = header["opening"]
         closing = header["closing"]
@@ -161,6 +199,8 @@ class _Reader:
             closing_date=(closing[2] if closing else None) or header["to"],  # type: ignore[index,arg-type]
             sequence=header["sequence"],  # type: ignore[arg-type]
             warnings=tuple(statement.warnings),
+            available_balance=header["available"],  # type: ignore[arg-type]
+            information=self._information(statement.element),
         )
         if result.balanced is False:
             moved = sum(
@@ -179,28 +219,31 @@ def _either(kids: dict[str, list[etree._Element]], one: str, other: str) -> etre
     return found if found is not None else first(kids, other)
 
 
-def _with_keys(lines: list[BankLine], header: dict[str, object]) -> list[BankLine]:
-    """Give lines without a bank reference a key derived from the statement and the line,
-    and make repeated references distinct (``REF``, ``REF#2``...), so two genuinely
-    identical payments stay two lines and a re-read gives the same keys."""
-    statement_key = (
-        str(header["id"])
-        or hashlib.sha256(
-            f"{header['account']}|{header['created']}|{header['from']}|{header['to']}".encode()
-        ).hexdigest()[:12]
-    )
-    seen: Counter[str] = Counter()
-    out: list[BankLine] = []
-    for line in lines:
+class _Keys:
+    """Bank references of one statement: lines without one get a key derived from the
+    statement and the line, repeated ones are made distinct (``REF``, ``REF#2``...), so two
+    genuinely identical payments stay two lines and a re-read gives the same keys."""
+
+    __slots__ = ("seen", "statement_key")
+
+    def __init__(self, header: dict[str, object]) -> None:
+        self.statement_key = (
+            str(header["id"])
+            or hashlib.sha256(
+                f"{header['account']}|{header['created']}|{header['from']}|{header['to']}".encode()
+            ).hexdigest()[:12]
+        )
+        self.seen: Counter[str] = Counter()
+
+    def key(self, line: BankLine) -> BankLine:
         ref = line.bank_ref
         if not ref:
             detail = line.extra.get("detail", "1")
             content = hashlib.sha256(
                 f"{line.booking_date}|{line.amount}|{line.currency}".encode()
             ).hexdigest()[:8]
-            ref = f"{statement_key}#{line.entry + 1}.{detail}-{content}"
-        seen[ref] += 1
-        if seen[ref] > 1:
-            ref = f"{ref}#{seen[ref]}"
-        out.append(line if ref == line.bank_ref else replace(line, bank_ref=ref))
-    return out
+            ref = f"{self.statement_key}#{line.entry + 1}.{detail}-{content}"
+        self.seen[ref] += 1
+        if self.seen[ref] > 1:
+            ref = f"{ref}#{self.seen[ref]}"
+        return line if ref == line.bank_ref else replace(line, bank_ref=ref)

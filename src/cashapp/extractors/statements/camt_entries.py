@@ -24,14 +24,21 @@ from lxml import etree
 
 from cashapp.domain.statements import BankLine, LineStatus
 from cashapp.extractors.statements.camt_remittance import EMPTY, read_remittance
-from cashapp.extractors.statements.camt_values import Kids, Values, first, first_text, text_of
+from cashapp.extractors.statements.camt_values import (
+    Flat,
+    Kids,
+    Values,
+    first,
+    first_text,
+    text_of,
+)
 
 PLACEHOLDERS = frozenset({"NOTPROVIDED", "NOT PROVIDED", "NONREF", "NONE", "N/A"})
 _REFERENCE_EXTRAS = (
-    ("InstrId", "instruction_id"),
-    ("TxId", "transaction_id"),
-    ("UETR", "uetr"),
-    ("PmtInfId", "payment_information_id"),
+    ("Refs/InstrId", "instruction_id"),
+    ("Refs/TxId", "transaction_id"),
+    ("Refs/UETR", "uetr"),
+    ("Refs/PmtInfId", "payment_information_id"),
 )
 _STATUS = {
     "BOOK": LineStatus.BOOKED,
@@ -53,7 +60,7 @@ class EntryResult:
 class _Entry:
     """What every line of one entry shares."""
 
-    kids: Kids
+    kids: Flat
     index: int
     booking: date | None
     valued: date | None
@@ -70,6 +77,14 @@ def _ref(text: str | None) -> str | None:
     return text
 
 
+_ENTRY_STOP = frozenset({"NtryDtls", "TxDtls", "Btch", "Chrgs", "Sts"})
+_DETAIL_STOP = frozenset({"Strd", "Chrgs", "Sts"})
+_SIDES = (
+    ("RltdPties/Dbtr", "RltdPties/DbtrAcct/Id", "RltdPties/UltmtDbtr", "RltdAgts/DbtrAgt"),
+    ("RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"),
+)
+
+
 class EntryReader:
     """Reads the entries of one file; ``values`` knows the namespace and the file name."""
 
@@ -81,59 +96,52 @@ class EntryReader:
 
     def read(self, ntry: etree._Element, index: int, path: str) -> EntryResult:
         v = self.values
-        kids = v.kids(ntry)
+        kids = v.flat(ntry, _ENTRY_STOP)
         amount_node = first(kids, "Amt")
         if amount_node is None:
             raise v.error("entry without Amt", ntry, path)
         magnitude, currency = v.amount(amount_node, f"{path}/Amt")
-        credit = v.credit(first(kids, "CdtDbtInd"), f"{path}/CdtDbtInd", default=None)
+        credit = v.credit(first(kids, "CdtDbtInd"), f"{path}/CdtDbtInd", default=None, parent=ntry)
         signed = magnitude if credit else -magnitude
-        reversal = (first_text(kids, "RvslInd") or "").lower() in ("true", "1")
+        reversal = (kids.texts.get("RvslInd") or "").lower() in ("true", "1")
         status = self._status(first(kids, "Sts"))
-        booking = v.date_of(first(kids, "BookgDt"), f"{path}/BookgDt")
-        valued = v.date_of(first(kids, "ValDt"), f"{path}/ValDt")
-        entry_ref = _ref(first_text(kids, "AcctSvcrRef"))
-        entry_code = self._code(first(kids, "BkTxCd"))
-        entry_info = first_text(kids, "AddtlNtryInf")
+        booking = self._date(kids, "BookgDt", path)
+        valued = self._date(kids, "ValDt", path)
+        entry_ref = _ref(kids.texts.get("AcctSvcrRef"))
+        entry_code = _code(kids, "BkTxCd/")
+        entry_info = kids.texts.get("AddtlNtryInf")
 
         details: list[tuple[etree._Element, str]] = []
         batch: Kids = {}
         holders = kids.get("NtryDtls") or [ntry]  # v01 keeps Btch/TxDtls under Ntry
         for h, holder in enumerate(holders):
             holder_kids = kids if holder is ntry else v.kids(holder)
-            prefix = (
-                path
-                if holder is ntry
-                else f"{path}/NtryDtls[{h + 1}]"
-                if len(holders) > 1
-                else f"{path}/NtryDtls"
-            )
+            prefix = path
+            if holder is not ntry:
+                prefix = f"{path}/NtryDtls[{h + 1}]" if len(holders) > 1 else f"{path}/NtryDtls"
             if not batch:
                 batch = v.kids(first(holder_kids, "Btch"))
             for d, tx in enumerate(holder_kids.get("TxDtls", [])):
                 details.append((tx, f"{prefix}/TxDtls[{d + 1}]"))
 
         extra_entry: dict[str, str] = {}
-        ntry_ref = first_text(kids, "NtryRef")
-        if ntry_ref:
-            extra_entry["entry_reference"] = ntry_ref
-        if entry_ref:
-            extra_entry["entry_bank_ref"] = entry_ref
-        payment_info = first_text(batch, "PmtInfId")
-        if payment_info:
-            extra_entry["payment_information_id"] = payment_info
-        batch_count = first_text(batch, "NbOfTxs")
-        if batch_count:
-            extra_entry["batch_transactions"] = batch_count
-        if entry_code[1]:
-            extra_entry["bank_transaction_code_proprietary"] = entry_code[1]
+        for key, fact in (
+            ("entry_reference", kids.texts.get("NtryRef")),
+            ("entry_bank_ref", entry_ref),
+            ("payment_information_id", first_text(batch, "PmtInfId")),
+            ("batch_transactions", first_text(batch, "NbOfTxs")),
+            ("bank_transaction_code_proprietary", entry_code[1]),
+        ):
+            if fact:
+                extra_entry[key] = fact
         entry = _Entry(
             kids, index, booking, valued, status, reversal, entry_code, entry_info, extra_entry
         )
 
         if len(details) <= 1:
             tx, tx_path = details[0] if details else (None, path)
-            line = self._line(entry, tx, tx_path, credit, signed, currency, fallback_ref=entry_ref)
+            tx_kids = v.flat(tx, _DETAIL_STOP)
+            line = self._line(entry, tx_kids, tx_path, credit, signed, currency, entry_ref)
             return EntryResult([line], [])
 
         lines: list[BankLine] = []
@@ -141,16 +149,14 @@ class EntryReader:
         total = Decimal(0)
         checkable = True
         for d, (tx, tx_path) in enumerate(details):
-            tx_kids = v.kids(tx)
+            tx_kids = v.flat(tx, _DETAIL_STOP)
             found = self._detail_amount(tx_kids, currency, tx_path)
             if found is None:
                 warnings.append(
                     f"entry {index + 1}: transaction detail {d + 1} has no amount; "
                     "the batch is kept as one line"
                 )
-                line = self._line(
-                    entry, None, path, credit, signed, currency, fallback_ref=entry_ref
-                )
+                line = self._line(entry, Flat(), path, credit, signed, currency, entry_ref)
                 return EntryResult([line], warnings)
             value, value_currency = found
             detail_credit = v.credit(
@@ -161,17 +167,10 @@ class EntryReader:
                 total += amount
             else:
                 checkable = False
+            fallback = f"{entry_ref}/{d + 1}" if entry_ref else None
             lines.append(
                 self._line(
-                    entry,
-                    tx,
-                    tx_path,
-                    detail_credit,
-                    amount,
-                    value_currency,
-                    fallback_ref=f"{entry_ref}/{d + 1}" if entry_ref else None,
-                    tx_kids=tx_kids,
-                    entry_amount=signed,
+                    entry, tx_kids, tx_path, detail_credit, amount, value_currency, fallback, signed
                 )
             )
         if not checkable:
@@ -186,6 +185,15 @@ class EntryReader:
             )
         return EntryResult(lines, warnings)
 
+    def _date(self, kids: Flat, name: str, path: str) -> date | None:
+        """``BookgDt`` / ``ValDt``: ``Dt`` or ``DtTm`` inside, or a bare date."""
+        node = first(kids, f"{name}/Dt")
+        if node is None:
+            node = first(kids, f"{name}/DtTm")
+        if node is None:
+            node = first(kids, name)
+        return self.values.date_of(node, f"{path}/{name}")
+
     def _status(self, element: etree._Element | None) -> LineStatus:
         if element is None:
             return LineStatus.BOOKED
@@ -195,77 +203,28 @@ class EntryReader:
             code = first_text(inner, "Cd") or first_text(inner, "Prtry")
         return _STATUS.get((code or "").upper(), LineStatus.INFO)
 
-    def _detail_amount(self, tx: Kids, currency: str, path: str) -> tuple[Decimal, str] | None:
+    def _detail_amount(self, tx: Flat, currency: str, path: str) -> tuple[Decimal, str] | None:
         v = self.values
-        candidates: list[tuple[etree._Element, str]] = []
-        node = first(tx, "Amt")
-        if node is not None:
-            candidates.append((node, f"{path}/Amt"))
-        details = v.kids(first(tx, "AmtDtls"))
-        for name in ("TxAmt", "CntrValAmt"):
-            inner = first(v.kids(first(details, name)), "Amt")
-            if inner is not None:
-                candidates.append((inner, f"{path}/AmtDtls/{name}/Amt"))
-        read = [v.amount(element, where) for element, where in candidates]
+        read = [
+            v.amount(node, f"{path}/{where}")
+            for where in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt")
+            if (node := first(tx, where)) is not None
+        ]
         for value, value_currency in read:
             if value_currency == currency:
                 return value, value_currency
         return read[0] if read else None
 
-    def _code(self, element: etree._Element | None) -> tuple[str | None, str | None]:
-        """``BkTxCd``: (``Domn/Cd/Fmly/Cd/SubFmlyCd`` as ``A/B/C``, ``Prtry/Cd``)."""
-        if element is None:
-            return None, None
-        v = self.values
-        kids = v.kids(element)
-        domain = v.kids(first(kids, "Domn"))
-        family = v.kids(first(domain, "Fmly"))
-        parts = [
-            first_text(domain, "Cd"),
-            first_text(family, "Cd"),
-            first_text(family, "SubFmlyCd"),
-        ]
-        iso = "/".join(p for p in parts if p) or None
-        proprietary = first_text(v.kids(first(kids, "Prtry")), "Cd")
-        return iso, proprietary
-
-    def _party(self, element: etree._Element | None) -> str | None:
-        """A party's name: ``Nm`` (v02-v07) or ``Pty/Nm`` / ``Agt/FinInstnId/Nm`` (v08+)."""
-        if element is None:
-            return None
-        v = self.values
-        kids = v.kids(element)
-        name = first_text(kids, "Nm")
-        if name is None and "Pty" in kids:
-            name = first_text(v.kids(kids["Pty"][0]), "Nm")
-        if name is None and "Agt" in kids:
-            name = first_text(v.kids(first(v.kids(kids["Agt"][0]), "FinInstnId")), "Nm")
-        return name
-
-    def _account(self, element: etree._Element | None) -> str | None:
-        """``...Acct/Id/IBAN`` or ``...Acct/Id/Othr/Id``."""
-        if element is None:
-            return None
-        v = self.values
-        ident = v.kids(first(v.kids(element), "Id"))
-        return first_text(ident, "IBAN") or first_text(v.kids(first(ident, "Othr")), "Id")
-
-    def _bic(self, element: etree._Element | None) -> str | None:
-        if element is None:
-            return None
-        v = self.values
-        institution = v.kids(first(v.kids(element), "FinInstnId"))
-        return first_text(institution, "BICFI") or first_text(institution, "BIC")
-
     def _side(
-        self, parties: Kids, agents: Kids, names: tuple[str, str, str, str]
+        self, tx: Flat, names: tuple[str, str, str, str]
     ) -> tuple[str | None, str | None, str | None, str | None]:
+        """(name, account, ultimate party, BIC) of the debtor or the creditor side."""
         party, account, ultimate, agent = names
         return (
-            self._party(first(parties, party)),
-            self._account(first(parties, account)),
-            self._party(first(parties, ultimate)),
-            self._bic(first(agents, agent)),
+            _party(tx, party),
+            tx.texts.get(f"{account}/IBAN") or tx.texts.get(f"{account}/Othr/Id"),
+            _party(tx, ultimate),
+            tx.texts.get(f"{agent}/FinInstnId/BICFI") or tx.texts.get(f"{agent}/FinInstnId/BIC"),
         )
 
     def _charges(self, elements: list[etree._Element], path: str) -> tuple[Decimal, str] | None:
@@ -304,100 +263,88 @@ class EntryReader:
     def _line(
         self,
         entry: _Entry,
-        tx: etree._Element | None,
+        tx: Flat,
         tx_path: str,
         credit: bool,
         amount: Decimal,
         currency: str,
-        *,
         fallback_ref: str | None,
-        tx_kids: Kids | None = None,
         entry_amount: Decimal | None = None,
     ) -> BankLine:
-        batch = entry_amount is not None
         v = self.values
-        tx_kids = tx_kids if tx_kids is not None else v.kids(tx)
-        refs = v.kids(first(tx_kids, "Refs"))
-        parties = v.kids(first(tx_kids, "RltdPties"))
-        agents = v.kids(first(tx_kids, "RltdAgts"))
-        original_credit = credit != entry.reversal
-        sides = (
-            ("Dbtr", "DbtrAcct", "UltmtDbtr", "DbtrAgt"),
-            ("Cdtr", "CdtrAcct", "UltmtCdtr", "CdtrAgt"),
-        )
-        ours, theirs = sides if original_credit else sides[::-1]
-        name, account, ultimate, bic = self._side(parties, agents, ours)
+        batch = entry_amount is not None
+        ours, theirs = _SIDES if credit != entry.reversal else _SIDES[::-1]
+        name, account, ultimate, bic = self._side(tx, ours)
         if name is None and account is None and ultimate is None and bic is None:
             # some banks flag a reversal without swapping the indicator: take the other side,
             # unless it is the account holder itself
-            other = self._side(parties, agents, theirs)
+            other = self._side(tx, theirs)
             if other[1] is None or other[1] != self.own_account:
                 name, account, ultimate, bic = other
-        end_to_end = _ref(first_text(refs, "EndToEndId"))
-        bank_ref = _ref(first_text(refs, "AcctSvcrRef")) or fallback_ref or end_to_end
-        remittance = (
-            read_remittance(v, first(tx_kids, "RmtInf"), f"{tx_path}/RmtInf") if tx_kids else EMPTY
-        )
-
-        amounts = v.kids(first(tx_kids, "AmtDtls"))
-        if not amounts and not batch:
-            amounts = v.kids(first(entry.kids, "AmtDtls"))
-        instructed = v.kids(first(amounts, "InstdAmt"))
-        instructed_node = first(instructed, "Amt")
-        instructed_amount = instructed_currency = None
+        end_to_end = _ref(tx.texts.get("Refs/EndToEndId"))
+        bank_ref = _ref(tx.texts.get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
+        remittance = EMPTY
+        if "RmtInf/Ustrd" in tx or "RmtInf/Strd" in tx:
+            remittance = read_remittance(
+                v, tx.get("RmtInf/Ustrd", []), tx.get("RmtInf/Strd", []), f"{tx_path}/RmtInf"
+            )
+        amounts = tx
+        if "AmtDtls/InstdAmt/Amt" not in tx and not batch:
+            amounts = entry.kids  # a single transaction's amounts may sit on the entry
         extra = dict(entry.extra)
+        instructed_amount = instructed_currency = None
+        instructed_node = first(amounts, "AmtDtls/InstdAmt/Amt")
         if instructed_node is not None:
             instructed_amount, instructed_currency = v.amount(
                 instructed_node, f"{tx_path}/AmtDtls/InstdAmt/Amt"
             )
-            rate = first_text(v.kids(first(instructed, "CcyXchg")), "XchgRate")
+            rate = first_text(amounts, "AmtDtls/InstdAmt/CcyXchg/XchgRate")
             if rate:
                 extra["exchange_rate"] = rate
-        charges_nodes = tx_kids.get("Chrgs", [])
+        entry_path = tx_path.split("/NtryDtls")[0]
+        charges_nodes = tx.get("Chrgs", [])
         charges_path = f"{tx_path}/Chrgs"
         if not charges_nodes and not batch:
             charges_nodes = entry.kids.get("Chrgs", [])
-            charges_path = f"{tx_path.split('/NtryDtls')[0]}/Chrgs"
+            charges_path = f"{entry_path}/Chrgs"
         charges = self._charges(charges_nodes, charges_path)
-        if batch and "Chrgs" in entry.kids:
-            entry_charges = self._charges(
-                entry.kids["Chrgs"], f"{tx_path.split('/NtryDtls')[0]}/Chrgs"
-            )
-            if entry_charges is not None:
-                extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
         if charges is not None and charges[1] != currency:
             extra["charges_currency"] = charges[1]
-
-        code = self._code(first(tx_kids, "BkTxCd")) if "BkTxCd" in tx_kids else entry.code
+        if batch and "Chrgs" in entry.kids:
+            entry_charges = self._charges(entry.kids["Chrgs"], f"{entry_path}/Chrgs")
+            if entry_charges is not None:
+                extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
+        code = (
+            _code(tx, "BkTxCd/")
+            if ("BkTxCd/Domn/Cd" in tx or "BkTxCd/Prtry/Cd" in tx)
+            else entry.code
+        )
         if code[1]:
             extra["bank_transaction_code_proprietary"] = code[1]
-        for name_, key in (
-            ("InstrId", "instruction_id"),
-            ("TxId", "transaction_id"),
-            ("UETR", "uetr"),
-            ("PmtInfId", "payment_information_id"),
-        ):
-            value = first_text(refs, name_)
+        for element_name, key in _REFERENCE_EXTRAS:
+            value = tx.texts.get(element_name)
             if value:
                 extra[key] = value
-        return_info = v.kids(first(tx_kids, "RtrInf"))
-        if return_info:
-            reason = v.kids(first(return_info, "Rsn"))
-            code_text = first_text(reason, "Cd") or first_text(reason, "Prtry")
-            if code_text:
-                extra["return_reason"] = code_text
+        return_reason = tx.texts.get("RtrInf/Rsn/Cd") or tx.texts.get("RtrInf/Rsn/Prtry")
+        if return_reason:
+            extra["return_reason"] = return_reason
         if batch:
             extra["detail"] = tx_path.rsplit("[", 1)[-1].rstrip("]")
         return BankLine(
             bank_ref=bank_ref or "",
+            entry=entry.index,
             amount=amount,
             currency=currency,
+            booking_date=entry.booking,
+            value_date=entry.valued,
+            status=entry.status,
+            reversal=entry.reversal,
             counterparty_name=name,
             counterparty_account=account,
             counterparty_bic=bic,
             ultimate_party=ultimate,
             end_to_end_id=end_to_end,
-            mandate_id=first_text(refs, "MndtId"),
+            mandate_id=tx.texts.get("Refs/MndtId"),
             remittance_text=remittance.text,
             structured_references=remittance.references,
             referred_documents=remittance.documents,
@@ -406,11 +353,27 @@ class EntryReader:
             instructed_currency=instructed_currency,
             charges=charges[0] if charges else None,
             entry_amount=entry_amount,
-            additional_info=first_text(tx_kids, "AddtlTxInf") or entry.info,
+            additional_info=tx.texts.get("AddtlTxInf") or entry.info,
             extra=extra,
-            entry=entry.index,
-            booking_date=entry.booking,
-            value_date=entry.valued,
-            status=entry.status,
-            reversal=entry.reversal,
         )
+
+
+def _party(kids: Flat, prefix: str) -> str | None:
+    """A party's name: ``Nm`` (v02-v07) or ``Pty/Nm`` / ``Agt/FinInstnId/Nm`` (v08+)."""
+    texts = kids.texts
+    return (
+        texts.get(f"{prefix}/Nm")
+        or texts.get(f"{prefix}/Pty/Nm")
+        or texts.get(f"{prefix}/Agt/FinInstnId/Nm")
+    )
+
+
+def _code(kids: Flat, prefix: str) -> tuple[str | None, str | None]:
+    """``BkTxCd``: (``Domn/Cd/Fmly/Cd/SubFmlyCd`` as ``A/B/C``, ``Prtry/Cd``)."""
+    parts = [
+        kids.texts.get(f"{prefix}Domn/Cd"),
+        kids.texts.get(f"{prefix}Domn/Fmly/Cd"),
+        kids.texts.get(f"{prefix}Domn/Fmly/SubFmlyCd"),
+    ]
+    iso = "/".join(p for p in parts if p) or None
+    return iso, kids.texts.get(f"{prefix}Prtry/Cd")

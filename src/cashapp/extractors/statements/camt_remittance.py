@@ -48,15 +48,15 @@ def join_unstructured(pieces: list[str]) -> str:
     return "".join(out)
 
 
-def read_remittance(values: Values, rmt: etree._Element | None, path: str) -> Remittance:
-    if rmt is None:
-        return EMPTY
-    kids = values.kids(rmt)
-    pieces = [u.text or "" for u in kids.get("Ustrd", ())]
+def read_remittance(
+    values: Values, ustrd: list[etree._Element], strd: list[etree._Element], path: str
+) -> Remittance:
+    """The ``RmtInf`` of one transaction, from its ``Ustrd`` and ``Strd`` elements."""
+    pieces = [u.text or "" for u in ustrd]
     references: list[str] = []
     documents: list[ReferredDocument] = []
-    for n, strd in enumerate(kids.get("Strd", ())):
-        ref, docs = _structured(values, strd, f"{path}/Strd[{n + 1}]")
+    for n, block in enumerate(strd):
+        ref, docs = _structured(values, block, f"{path}/Strd[{n + 1}]")
         if ref and ref not in references:
             references.append(ref)
         documents.extend(docs)

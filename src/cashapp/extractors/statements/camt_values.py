@@ -18,6 +18,17 @@ from cashapp.domain.money import AmountError, parse_amount
 Kids = dict[str, list[etree._Element]]
 
 
+class Flat(dict[str, list[etree._Element]]):
+    """``Values.flat``: elements by relative path, and ``texts``: the stripped text of the
+    first element at each leaf path (what most lookups want, without a call each)."""
+
+    __slots__ = ("texts",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, str] = {}
+
+
 class Values:
     """Leaf readers bound to one file (for error messages) and one namespace."""
 
@@ -45,6 +56,42 @@ class Values:
                 bucket.append(child)
         return found
 
+    def flat(self, element: etree._Element | None, stop: frozenset[str]) -> Flat:
+        """The element's descendants by relative path (``RltdPties/Dbtr/Nm``): leaves, and
+        elements named in ``stop`` without their insides (for repeated groups).
+
+        One pass over ``iterdescendants()`` (C iteration) with each element's path prefix
+        looked up from its parent's: cheaper than recursing in Python.
+        """
+        found = Flat()
+        if element is None:
+            return found
+        texts = found.texts
+        cut = self._cut
+        prefixes: dict[etree._Element, str] = {element: ""}
+        prefix_of = prefixes.get
+        for child in element.iterdescendants():
+            prefix = prefix_of(child.getparent())  # type: ignore[arg-type]
+            if prefix is None:  # inside a stop element
+                continue
+            tag = child.tag
+            if tag.__class__ is not str:
+                continue
+            name = tag[cut:]
+            path = prefix + name
+            if len(child) and name not in stop:
+                prefixes[child] = path + "/"
+                continue
+            bucket = found.get(path)
+            if bucket is None:
+                found[path] = [child]
+                text = child.text
+                if text and (text := text.strip()):
+                    texts[path] = text
+            else:
+                bucket.append(child)
+        return found
+
     def error(self, message: str, element: etree._Element | None, path: str) -> StatementParseError:
         line = element.sourceline if element is not None else None
         return StatementParseError(message, file=self.source, line=line, element=path)
@@ -67,11 +114,19 @@ class Values:
             )
         return value, currency.strip()
 
-    def credit(self, element: etree._Element | None, path: str, *, default: bool | None) -> bool:
-        """``CdtDbtInd``: True for CRDT, False for DBIT; required unless a default is given."""
+    def credit(
+        self,
+        element: etree._Element | None,
+        path: str,
+        *,
+        default: bool | None,
+        parent: etree._Element | None = None,
+    ) -> bool:
+        """``CdtDbtInd``: True for CRDT, False for DBIT; required unless a default is given
+        (a missing one is reported at its ``parent``'s line)."""
         if element is None:
             if default is None:
-                raise self.error("missing CdtDbtInd", None, path)
+                raise self.error("missing CdtDbtInd", parent, path)
             return default
         text = (element.text or "").strip()
         if text == "CRDT":

@@ -17,6 +17,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from lxml import etree
 
@@ -51,11 +52,12 @@ def refuse_dtd(data: bytes, *, source: str) -> None:
     text = _ascii_view(head)
     root = _ROOT_START.search(text)
     prolog = text if root is None else text[: root.start()]
-    if _PROLOG_DANGER.search(prolog):
+    danger = _PROLOG_DANGER.search(prolog)
+    if danger:
         raise StatementParseError(
             "DTD forbidden: camt files never carry a DOCTYPE or ENTITY declaration",
             file=source,
-            line=prolog.count(b"\n") + 1 if root is None else text[: root.start()].count(b"\n") + 1,
+            line=prolog[: danger.start()].count(b"\n") + 1,
         )
     if root is None and len(data) > _PROLOG_SCAN:
         raise StatementParseError("no root element in the first 64 KB", file=source)
@@ -116,9 +118,21 @@ def _check_doctype(tree: etree._ElementTree, *, source: str) -> None:
         raise StatementParseError("DTD forbidden: the document declares a DOCTYPE", file=source)
 
 
-def find_message(data: bytes, *, source: str) -> Message:
+def _input(data: bytes | Path) -> io.BytesIO | str:
+    return io.BytesIO(data) if isinstance(data, bytes) else str(data)
+
+
+def head_of(data: bytes | Path) -> bytes:
+    """The first bytes (what ``refuse_dtd`` and ``identify`` look at)."""
+    if isinstance(data, bytes):
+        return data[: _PROLOG_SCAN + 1]
+    with data.open("rb") as handle:
+        return handle.read(_PROLOG_SCAN + 1)
+
+
+def find_message(data: bytes | Path, *, source: str) -> Message:
     """Read just far enough to find the camt message element and its namespace."""
-    events = etree.iterparse(io.BytesIO(data), events=("start",), **_parser_options())
+    events = etree.iterparse(_input(data), events=("start",), **_parser_options())
     depth_seen = 0
     document_ns: str | None = None
     try:
@@ -166,13 +180,13 @@ def _message(namespace: str, local: str, *, source: str) -> Message:
     return Message(namespace, number, match.group(2), local)
 
 
-def stream(data: bytes, message: Message, *, source: str) -> Iterator[etree._Element]:
+def stream(data: bytes | Path, message: Message, *, source: str) -> Iterator[etree._Element]:
     """Yield each ``Ntry`` and each statement element as it ends (entries first).
 
     The caller must free what it was given (``release_entry``, ``release_statement``).
     """
     tags = (message.tag("Ntry"), message.tag(message.statement_tag))
-    events = etree.iterparse(io.BytesIO(data), events=("end",), tag=tags, **_parser_options())
+    events = etree.iterparse(_input(data), events=("end",), tag=tags, **_parser_options())
     checked = False
     try:
         for _, element in events:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from cashapp.core.errors import StatementParseError
@@ -30,13 +30,18 @@ from cashapp.extractors.statements.cfonb_records import (
     signed_amount,
 )
 from cashapp.extractors.statements.fixed_width import (
+    StatementIds,
     decode_text,
-    distinct_ids,
     distinct_refs,
+    first_line,
     physical_lines,
 )
 
 name = "cfonb120"
+
+# A movement never needs more 05 records than this (each carries 70 characters); beyond it
+# the file is an attack or garbage, refused before it costs memory.
+MAX_COMPLEMENTS = 500
 
 _FIRST_RECORD = re.compile(
     r"01\d{5}.{9}[A-Z ]{3}[\d ].[ -~]{11}.{2}\d{6}.{50}\d{13}[{}A-R]", re.DOTALL
@@ -45,8 +50,7 @@ _FIRST_RECORD = re.compile(
 
 def identify(head: bytes) -> bool:
     """A CFONB120 file starts with an ``01`` (ancien solde) record."""
-    text = head.lstrip(b"\r\n \x00").decode("latin-1", errors="replace")
-    first = text.split("\n", 1)[0].rstrip("\r")
+    first = first_line(head)
     if len(first) < 104:
         return False
     return _FIRST_RECORD.match(first[:RECORD_LENGTH].ljust(RECORD_LENGTH)) is not None
@@ -57,6 +61,8 @@ def extract(data: bytes, *, source: str, strict: bool = False) -> StatementFile:
     builder = _FileBuilder(source=source, strict=strict)
     for number, text in _records(decode_text(data, source=source), source=source, strict=strict):
         try:
+            if text[:2] == "05" and builder.take_complement(text, number):
+                continue
             builder.take(read_record(text, number, strict=strict))
         except FieldError as exc:
             raise StatementParseError(
@@ -103,7 +109,8 @@ class _FileBuilder:
     source: str
     strict: bool
     current: _StatementDraft | None = None
-    done: list[tuple[_StatementDraft, Record, Decimal]] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    ids: StatementIds = field(default_factory=StatementIds)
 
     def _fail(self, record: Record, message: str) -> StatementParseError:
         return StatementParseError(message, file=self.source, line=record.line)
@@ -131,12 +138,36 @@ class _FileBuilder:
         elif record.code == "05":
             if not draft.movements:
                 raise self._fail(record, "05 complement record without a 04 movement before it")
-            draft.movements[-1].add(record)
+            movement = draft.movements[-1]
+            if movement.complements >= MAX_COMPLEMENTS:
+                raise self._fail(
+                    record, f"more than {MAX_COMPLEMENTS} 05 complement records for one movement"
+                )
+            movement.add_text(record.text)
         else:  # 07
             currency = record.currency or draft.currency
             closing = signed_amount(record.text[90:104], _decimals(record, currency), currency)
-            self.done.append((draft, record, closing))
+            ident = self.ids(_statement_id(draft.opening))
+            self.statements.append(self._statement(ident, draft, record, closing))
             self.current = None
+
+    def take_complement(self, text: str, line: int) -> bool:
+        """A 05 record whose account block (positions 3-40) repeats its 04's, taken without
+        reading the block again: the common case, checked by equality. False: read it fully."""
+        draft = self.current
+        if draft is None or not draft.movements:
+            return False
+        movement = draft.movements[-1]
+        if text[2:40] != movement.record.text[2:40]:
+            return False
+        if movement.complements >= MAX_COMPLEMENTS:
+            raise StatementParseError(
+                f"more than {MAX_COMPLEMENTS} 05 complement records for one movement",
+                file=self.source,
+                line=line,
+            )
+        movement.add_text(text)
+        return True
 
     def _open(self, record: Record) -> None:
         if self.current is not None:
@@ -160,14 +191,9 @@ class _FileBuilder:
                 "(no 07 nouveau solde record): truncated?",
                 file=self.source,
             )
-        if not self.done:
+        if not self.statements:
             raise StatementParseError("no CFONB120 statement in the file", file=self.source)
-        ids = distinct_ids([_statement_id(d.opening) for d, _, _ in self.done])
-        statements = [
-            self._statement(ident, draft, closing_record, closing)
-            for ident, (draft, closing_record, closing) in zip(ids, self.done, strict=True)
-        ]
-        return StatementFile(format=name, statements=statements)
+        return StatementFile(format=name, statements=self.statements)
 
     def _statement(
         self, ident: str, draft: _StatementDraft, closing_record: Record, closing: Decimal
@@ -203,17 +229,7 @@ class _FileBuilder:
                 f"statement does not balance: opening {draft.opening_balance} + movements {moved} "
                 f"!= closing {closing}"
             )
-        return Statement(
-            id=statement.id,
-            account=statement.account,
-            currency=statement.currency,
-            lines=statement.lines,
-            opening_balance=statement.opening_balance,
-            closing_balance=statement.closing_balance,
-            opening_date=statement.opening_date,
-            closing_date=statement.closing_date,
-            warnings=tuple(warnings),
-        )
+        return replace(statement, warnings=tuple(warnings))
 
 
 def _decimals(record: Record, currency: str) -> int:

@@ -50,6 +50,7 @@ class Movement:
     instructed_currency: str | None = None
     charges: Decimal | None = None
     structured: list[str] = field(default_factory=list)
+    complements: int = 0  # 05 records read
 
     @classmethod
     def from_record(cls, record: Record, currency: str, decimals: int) -> Movement:
@@ -57,10 +58,11 @@ class Movement:
         record_date(record.text[42:48], "date de valeur")
         return cls(record=record, amount=amount, currency=currency)
 
-    def add(self, record: Record) -> None:
-        """Apply one 05 record."""
-        qualifier = record.text[45:48]
-        info = record.text[48:118]
+    def add_text(self, text: str) -> None:
+        """Apply one 05 record (its 120 characters)."""
+        self.complements += 1
+        qualifier = text[45:48]
+        info = text[48:118]
         if not qualifier.strip():
             qualifier = "LIB"  # banks that leave the qualifier blank send free text
         if qualifier == "MMO":

@@ -18,16 +18,19 @@ Amounts are 13 digits and a signed last digit: ``{`` and ``A``..``I`` are 0..9 p
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
-from cashapp.domain.money import AmountError, minor_units, quantize_exact
+from cashapp.domain.money import AmountError, minor_units
 from cashapp.extractors.statements.fixed_width import ddmmyy
 
 RECORD_LENGTH = 120
 RECORD_CODES = frozenset({"01", "04", "05", "07"})
 
+_KNOWN_CURRENCIES = frozenset({"EUR", "USD", "GBP", "CHF", "JPY", "XPF"})
+_DECIMALS: dict[str, int | None] = {str(d): d for d in range(10)} | {" ": None}
+_EXPONENTS: dict[str, Decimal] = {}
 _POSITIVE = {c: d for d, c in enumerate("{ABCDEFGHI")}
 _NEGATIVE = {c: d for d, c in enumerate("}JKLMNOPQR")}
 
@@ -40,9 +43,11 @@ class FieldError(ValueError):
         self.field = field
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
-    """One 120-character record with the account block read; the rest stays as text."""
+class Record(NamedTuple):
+    """One 120-character record with the account block read; the rest stays as text.
+
+    A named tuple: a file has a record per 120 bytes, and a frozen dataclass costs several
+    times more to build."""
 
     line: int
     code: str
@@ -62,20 +67,18 @@ def read_record(text: str, line: int, *, strict: bool) -> Record:
     code = text[0:2]
     if code not in RECORD_CODES:
         raise FieldError("record code", f"unknown CFONB120 record code {code!r}")
-    currency = text[16:19].strip()
-    if currency and not (currency.isascii() and currency.isalpha() and currency.isupper()):
-        raise FieldError("code devise", f"not a currency code: {text[16:19]!r}")
-    if strict and not currency:
-        raise FieldError("code devise", "currency code is blank")
-    raw_decimals = text[19]
-    if raw_decimals == " ":
-        if strict:
-            raise FieldError("nombre de décimales", "number of decimals is blank")
-        decimals = None
-    elif raw_decimals.isdigit() and raw_decimals.isascii():
-        decimals = int(raw_decimals)
-    else:
-        raise FieldError("nombre de décimales", f"not a number of decimals: {raw_decimals!r}")
+    currency = text[16:19]
+    if currency not in _KNOWN_CURRENCIES:
+        currency = currency.strip()
+        if currency and not (currency.isascii() and currency.isalpha() and currency.isupper()):
+            raise FieldError("code devise", f"not a currency code: {text[16:19]!r}")
+        if strict and not currency:
+            raise FieldError("code devise", "currency code is blank")
+    decimals = _DECIMALS.get(text[19], -1)
+    if decimals == -1:
+        raise FieldError("nombre de décimales", f"not a number of decimals: {text[19]!r}")
+    if decimals is None and strict:
+        raise FieldError("nombre de décimales", "number of decimals is blank")
     account = text[21:32].strip()
     if not account:
         raise FieldError("numéro de compte", "account number is blank")
@@ -125,11 +128,17 @@ def unsigned_amount(field: str, decimals: int, currency: str, name: str) -> Deci
 
 def exact(value: Decimal, currency: str, name: str) -> Decimal:
     """``value`` in the currency's minor units, refusing to drop a non-zero digit."""
-    try:
-        minor_units(currency)
-        return quantize_exact(value, currency)
-    except AmountError as exc:
-        raise FieldError(name, str(exc)) from None
+    exponent = _EXPONENTS.get(currency)
+    if exponent is None:
+        try:
+            exponent = Decimal(1).scaleb(-minor_units(currency))
+        except AmountError as exc:
+            raise FieldError(name, str(exc)) from None
+        _EXPONENTS[currency] = exponent  # at most 26**3 keys: codes are checked first
+    quantized = value.quantize(exponent)
+    if quantized != value:
+        raise FieldError(name, f"{value} has more decimals than {currency} allows")
+    return quantized
 
 
 def record_date(text: str, name: str) -> date | None:

@@ -34,19 +34,28 @@ from cashapp.extractors.statements.coda_records import (
     old_balance,
     when,
 )
-from cashapp.extractors.statements.fixed_width import decode_text, distinct_ids, physical_lines
+from cashapp.extractors.statements.fixed_width import (
+    StatementIds,
+    decode_text,
+    first_line,
+    is_digits,
+    physical_lines,
+)
 
 name = "coda"
+
+# Information records (3.x) one movement may carry; beyond it the file is refused.
+MAX_INFORMATION = 500
 
 
 def identify(head: bytes) -> bool:
     """A CODA file starts with a ``0`` header record: ``0000``, a DDMMYY date, version 1 or 2."""
-    first = head.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    first = first_line(head).rstrip(" ")
     return (
         len(first) == RECORD_LENGTH
-        and first[:5] == b"00000"[:5]
-        and first[5:11].isdigit()
-        and first[127:128] in (b"1", b"2")
+        and first.startswith("00000")
+        and is_digits(first[5:11])
+        and first[127] in ("1", "2")
     )
 
 
@@ -56,6 +65,8 @@ def extract(data: bytes, *, source: str) -> StatementFile:
     for number, text in physical_lines(decode_text(data, source=source)):
         if not text.strip() or text == "\x1a":
             continue
+        if len(text) > RECORD_LENGTH and not text[RECORD_LENGTH:].strip():
+            text = text[:RECORD_LENGTH]  # blanks padded after the record
         if len(text) != RECORD_LENGTH:
             raise StatementParseError(
                 f"record is {len(text)} characters long, CODA records are {RECORD_LENGTH}",
@@ -90,8 +101,10 @@ class _Reader:
     header_line: int = 0
     draft: _Draft | None = None
     section: list[_Draft] = field(default_factory=list)
-    done: list[_Draft] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)
+    ids: StatementIds = field(default_factory=StatementIds)
     last_info: Movement | None = None
+    duplicate: bool = False  # the header's duplicate code (position 17)
 
     def _fail(self, line: int, message: str) -> StatementParseError:
         return StatementParseError(message, file=self.source, line=line)
@@ -108,6 +121,7 @@ class _Reader:
                 raise FieldError("version code", f"unsupported CODA version {text[127]!r}")
             when(text[5:11], "creation date")
             self.version, self.header_line = text[127], line
+            self.duplicate = text[16] == "D"
             return
         if self.version is None:
             raise self._fail(line, f"record {kind} before a 0 header record")
@@ -119,6 +133,10 @@ class _Reader:
                     f"{self.draft.opening.line}",
                 )
             self.draft = _Draft(old_balance(text, line, self.version))
+            if self.duplicate:
+                self.draft.warnings.append(
+                    f"line {self.header_line}: the header marks this file as a duplicate (D)"
+                )
             return
         if kind == "9":
             self._trailer(text, line)
@@ -175,6 +193,10 @@ class _Reader:
         last = draft.movements[-1] if draft.movements else None
         if last is None or last.sequence != text[2:6]:
             raise self._fail(line, f"3.{article} information record without its 2.1 movement")
+        if len(last.information) >= MAX_INFORMATION:
+            raise self._fail(
+                line, f"more than {MAX_INFORMATION} information records for one movement"
+            )
         if article == "1":
             digits(text[31:39], "transaction code")
             content = text[40:113]
@@ -224,7 +246,8 @@ class _Reader:
             )
         for draft in self.section:
             draft.warnings.extend(f"line {line}: {p}" for p in problems)
-        self.done.extend(self.section)
+        for draft in self.section:
+            self.statements.append(self._statement(self.ids(_statement_id(draft.opening)), draft))
         self.section = []
         self.version = None
 
@@ -235,12 +258,11 @@ class _Reader:
                 f"{self.header_line}: truncated?",
                 file=self.source,
             )
-        if not self.done:
+        if not self.statements:
             raise StatementParseError("no CODA statement in the file", file=self.source)
-        ids = distinct_ids([_statement_id(d.opening) for d in self.done])
         return StatementFile(
             format=name,
-            statements=[self._statement(i, d) for i, d in zip(ids, self.done, strict=True)],
+            statements=self.statements,
         )
 
     def _statement(self, ident: str, draft: _Draft) -> Statement:

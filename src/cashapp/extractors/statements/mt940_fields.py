@@ -193,6 +193,8 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
     if mark in ("D", "RC", "ED"):
         amount = -amount
     customer, _, bank = refs.partition("//")
+    if supplementary.startswith("//"):
+        warnings.append(f"'{supplementary.split()[0]}' on the line after :61: is not read as its bank reference")
     overflow = ""
     if len(customer) > _MAX_CUSTOMER_REF and not bank:
         customer, overflow = customer[:_MAX_CUSTOMER_REF], customer[_MAX_CUSTOMER_REF:].strip()

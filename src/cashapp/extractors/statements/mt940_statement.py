@@ -248,8 +248,7 @@ def _line(
 ) -> BankLine:
     facts: dict[str, Any] = {}
     if details:
-        text = details[0] if len(details) == 1 else "\n".join(details)
-        facts = parse_details(text.split("\n"))
+        facts = parse_details(details[0] if len(details) == 1 else "\n".join(details))
     extra: dict[str, str] = facts.pop("extra", None) or {}
     if parsed.customer_reference:
         extra["customer_reference"] = parsed.customer_reference

@@ -61,6 +61,9 @@ _TRANSACTION_END = re.compile(
 _DTSTART = re.compile(r"<DTSTART>\s*(\d{8})")
 _DTEND = re.compile(r"<DTEND>\s*(\d{8})")
 _LEAF = re.compile(r"<([A-Z0-9.]+)>([^<]*)")
+Block = tuple[str, int, dict[str, str]]  # (STMTTRN | INVTRAN, offset, leaf values)
+_CURRENCY = re.compile(r"[A-Z]{3}")
+_LINE_EXTRAS = frozenset({"TRNTYPE", "CHECKNUM", "REFNUM", "DTUSER", "SIC", "PAYEEID", "SRVRTID"})
 _CHARSETS = {"1252": "cp1252", "ISO-8859-1": "latin-1", "8859-1": "latin-1", "UTF-8": "utf-8"}
 
 
@@ -98,6 +101,10 @@ class _Reader:
         if not _END.search(text):
             self.fail(len(text), "no closing </OFX>: the file is truncated")
         starts = list(_STATEMENT.finditer(text))
+        for kind in ("STMTRS", "CCSTMTRS", "INVSTMTRS"):
+            opened = sum(1 for start in starts if start.group(1) == kind)
+            if text.count(f"</{kind}>") != opened:
+                self.fail(0, f"{opened} <{kind}> but {text.count(f'</{kind}>')} </{kind}>: damaged")
         statements = []
         for i, start in enumerate(starts):
             kind = start.group(1)
@@ -162,14 +169,15 @@ class _Reader:
             extra=extra,
         )
 
-    def transaction_blocks(self, start: int, end: int) -> list[tuple[str, int, dict[str, str]]]:
+    def transaction_blocks(self, start: int, end: int) -> list[Block]:
         """``(STMTTRN | INVTRAN, offset, leaf values)`` of each transaction in the statement."""
         text = self.text
-        blocks: list[tuple[str, int, dict[str, str]]] = []
+        blocks: list[Block] = []
         position = start
         while True:
             match = _TRANSACTION.search(text, position, end)
             if match is None:
+                self.check_closed(blocks, start, end)
                 return blocks
             stop = _TRANSACTION_END.search(text, match.end(), end)
             block_end = stop.start() if stop else end
@@ -180,11 +188,19 @@ class _Reader:
                     following.start() if following else end,
                     invlist_end if invlist_end >= 0 else end,
                 )
-            values = {tag: raw for tag, raw in _LEAF.findall(text, match.end(), block_end)}
+            values = dict(_LEAF.findall(text, match.end(), block_end))
             blocks.append((match.group(1), match.start(), values))
             if len(blocks) > MAX_TRANSACTIONS:
                 self.fail(match.start(), f"more than {MAX_TRANSACTIONS} transactions")
             position = max(block_end, match.end())
+
+    def check_closed(self, blocks: list[Block], start: int, end: int) -> None:
+        """When the bank closes ``STMTTRN`` aggregates, every one must be closed: a lost or
+        doubled tag would otherwise merge two transactions or drop one silently."""
+        opened = sum(1 for kind, _, _ in blocks if kind == "STMTTRN")
+        closed = self.text.count("</STMTTRN>", start, end)
+        if closed and closed != opened:
+            self.fail(start, f"{opened} <STMTTRN> but {closed} </STMTTRN>: the file is damaged")
 
     def balance(
         self, outside: list[str], tag: str, currency: str, offset: int, warnings: list[str]
@@ -229,8 +245,10 @@ class _Reader:
     ) -> BankLine:
         get = values.get
         extra: dict[str, str] = {}
-        line_currency = text_value(get("CURSYM", "")) if "CURRENCY" in values else ""
-        line_currency = line_currency if re.fullmatch(r"[A-Z]{3}", line_currency) else currency
+        line_currency = currency
+        if "CURRENCY" in values:  # amounts of this transaction are in another currency
+            written = get("CURSYM", "").strip()
+            line_currency = written if _CURRENCY.fullmatch(written) else currency
         try:
             if kind == "INVTRAN":
                 amount_text = get("TOTAL") or get("TRNAMT") or "0"
@@ -245,12 +263,18 @@ class _Reader:
                 posted = parse_date(get("DTPOSTED", ""))
             if posted is None:
                 raise OfxValueError("no posting date")
-            available = parse_date(get("DTAVAIL", "")) if get("DTAVAIL", "").strip() else None
+            available = parse_date(values["DTAVAIL"]) if "DTAVAIL" in values else None
         except OfxValueError as exc:
             self.fail(offset, f"{kind} {entry + 1}: {exc}")
-        for key in ("TRNTYPE", "CHECKNUM", "REFNUM", "DTUSER", "SIC", "PAYEEID", "SRVRTID"):
-            if get(key, "").strip():
-                extra[key.lower()] = text_value(values[key])
+        for key in _LINE_EXTRAS.intersection(values):
+            value = text_value(values[key])
+            if value:
+                extra[key.lower()] = value
+        if "ORIGCURRENCY" in values and get("CURSYM", "").strip():
+            # amounts stay in the statement currency; the original one is information
+            extra["original_currency"] = text_value(values["CURSYM"])
+            if get("CURRATE", "").strip():
+                extra["currency_rate"] = text_value(values["CURRATE"])
         fitid = text_value(get("FITID", ""))
         if fitid:
             extra["fitid"] = fitid
@@ -302,7 +326,7 @@ def _declared_encoding(data: bytes) -> str | None:
 
 
 def _outside(
-    text: str, start: int, end: int, blocks: list[tuple[str, int, dict[str, str]]]
+    text: str, start: int, end: int, blocks: list[Block]
 ) -> list[str]:
     """The statement's text outside its transaction list (account, currency, balances)."""
     for tag in ("BANKTRANLIST", "INVTRANLIST"):

@@ -16,6 +16,7 @@ import html
 import re
 from datetime import date
 from decimal import Decimal
+from functools import cache, lru_cache
 
 from cashapp.domain.money import AmountError, minor_units, quantize_exact
 
@@ -36,29 +37,60 @@ _DATE = re.compile(
 def parse_amount(text: str, currency: str) -> Decimal:
     """``-12.50`` (or ``-12,50``, or grouped ``1.530,00`` / ``1,530.00``) in ``currency``."""
     raw = text.strip()
+    places = _places(currency)
+    sign = raw[:1] if raw[:1] in ("+", "-") else ""
+    whole, mark, fraction = raw[len(sign) :].partition(".")
+    digits = whole + fraction
+    if (  # the common case: [sign]digits.digits, no more decimals than the currency has
+        mark
+        and whole
+        and len(fraction) <= places
+        and digits.isdigit()
+        and digits.isascii()
+        and len(whole.lstrip("0")) <= MAX_AMOUNT_DIGITS
+    ):
+        if sign == "+" or not digits.strip("0"):  # +5 is 5, -0.00 is 0.00
+            sign = ""
+        return Decimal(f"{sign}{whole}.{fraction.ljust(places, '0')}" if places else sign + whole)
+    return _parse_amount_strictly(raw, currency, places)
+
+
+def _parse_amount_strictly(raw: str, currency: str, places: int) -> Decimal:
     grouped = _GROUPED.fullmatch(raw)
     if grouped:  # both marks: the last is the decimal mark, the other groups thousands
         raw = raw.replace(grouped.group(1), "")
     match = _AMOUNT.fullmatch(raw)
     if match is None or not (match.group(2) or match.group(4)):
-        raise OfxValueError(f"not an amount: {text.strip()!r}")
+        raise OfxValueError(f"not an amount: {raw!r}")
     sign, whole, mark, fraction = match.groups()
     fraction = fraction or ""
-    places = minor_units(currency)
     if (mark == "," and len(fraction) > max(places, 2)) or (len(fraction) == 3 and places < 3):
         raise OfxValueError(f"ambiguous amount {raw!r}: '{mark}' then {len(fraction)} digits")
     if len(whole.lstrip("0")) > MAX_AMOUNT_DIGITS or len(fraction) > MAX_AMOUNT_DIGITS:
         raise OfxValueError(f"amount {raw!r} has too many digits")
     value = Decimal(f"{sign}{whole or '0'}.{fraction or '0'}")
     try:
-        return quantize_exact(value, currency)
+        return quantize_exact(value if value else abs(value), currency)  # -0 is 0
+    except AmountError as exc:
+        raise OfxValueError(str(exc)) from exc
+
+
+@cache
+def _places(currency: str) -> int:
+    try:
+        return minor_units(currency)
     except AmountError as exc:
         raise OfxValueError(str(exc)) from exc
 
 
 def parse_date(text: str) -> date | None:
     """An OFX date-time as its calendar date; ``None`` for the all-zero "no date"."""
-    raw = text.strip()
+    return _date(text.strip())
+
+
+@lru_cache(maxsize=4096)
+def _date(raw: str) -> date | None:
+    """Cached: a statement repeats a few dates (and times) over thousands of lines."""
     match = _DATE.fullmatch(raw)
     if match is None:
         raise OfxValueError(f"not an OFX date: {raw!r}")

@@ -72,7 +72,7 @@ _R11_LINES = """
     SELECT b.currency, SUM(b.amount_minor),
            SUM(CASE WHEN a.id IS NULL THEN b.amount_minor ELSE 0 END)
       FROM bank_line AS b
-      LEFT JOIN application AS a ON a.bank_line_id = b.id
+      LEFT JOIN application AS a ON a.tenant_id = b.tenant_id AND a.bank_line_id = b.id
            AND a.reversed_at IS NULL AND a.reverses_id IS NULL
      WHERE b.tenant_id = :tenant AND b.amount_minor > 0 AND b.status = 'booked'
      GROUP BY b.currency"""

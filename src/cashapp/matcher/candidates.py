@@ -1,0 +1,153 @@
+"""Candidate allocations for one bank line (blocking + allocation search).
+
+Sources, none of them a scan of the ledger:
+- the items the line names (reference index hits), as a whole, as subsets that pay the
+  amount, one by one, and as an instalment;
+- for each identified payer (account, name, alias): its open items whose sum fits the
+  amount (bounded subset search), and the oldest-first prefix that pays it exactly;
+- when nobody is identified: open items of exactly this amount anywhere (sorted-array
+  ``searchsorted``), capped.
+Every candidate is a complete allocation built by the differences policy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from cashapp.domain.money import to_minor
+from cashapp.matcher.allocate import MAX_ITEMS, Window, oldest_prefix, subsets_within
+from cashapp.matcher.api import LineToMatch, MatchPolicy
+from cashapp.matcher.customers import PayerEvidence, identify_customers
+from cashapp.matcher.differences import (
+    DISCOUNT_RATES,
+    PaymentFacts,
+    Settlement,
+    instalment,
+    settle,
+)
+from cashapp.matcher.index import LedgerIndex
+from cashapp.matcher.refscan import ReferenceHit, find_references
+from cashapp.matcher.rules import payment_facts
+
+MAX_CANDIDATES = 24
+GLOBAL_AMOUNT_LIMIT = 12
+MAX_NAMED = 12  # items named by one line considered for subsets
+
+
+@dataclass(slots=True)
+class Candidate:
+    customer_id: str
+    items: tuple[int, ...]  # positions in the index, due-date order
+    settlement: Settlement
+    origin: str  # reference | reference_subset | reference_single | instalment | subset | fifo
+    #              | global_amount
+
+
+@dataclass(slots=True)
+class LineContext:
+    """Everything found about one line, shared by candidates, features and evidence."""
+
+    task: LineToMatch
+    facts: PaymentFacts
+    hits: dict[int, ReferenceHit]
+    payers: dict[str, PayerEvidence]
+    candidates: list[Candidate] = field(default_factory=list)
+
+
+def build_context(task: LineToMatch, index: LedgerIndex, policy: MatchPolicy) -> LineContext:
+    hits = find_references(task, index)
+    payers = identify_customers(task, index, hits)
+    ctx = LineContext(task=task, facts=payment_facts(task), hits=hits, payers=payers)
+    ctx.candidates = _candidates(ctx, index, policy)
+    return ctx
+
+
+def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> list[Candidate]:
+    facts = ctx.facts
+    out: dict[tuple[int, ...], list[Candidate]] = {}
+
+    def add(customer_id: str, positions: tuple[int, ...], origin: str,
+            form: Settlement | None = None) -> None:
+        positions = tuple(sorted(positions, key=lambda p: (index.items[p].due_date, p)))
+        if not positions:
+            return
+        items = [index.items[p] for p in positions]
+        if form is None:
+            named = [ctx.hits.get(p) for p in positions]
+            form = settle(items, facts, policy,
+                          remitted=[h.amount if h else None for h in named],
+                          item_reasons=[h.reason if h else None for h in named])
+        forms = out.setdefault(positions, [])
+        if all(f.settlement.allocations != form.allocations for f in forms):
+            forms.append(Candidate(customer_id, positions, form, origin))
+
+    windows = amount_windows(facts, policy)
+    amount_minor = to_minor(facts.amount, facts.currency)
+    by_customer: dict[str, list[int]] = {}
+    for pos, _hit in sorted(ctx.hits.items(), key=lambda kv: -kv[1].strength)[: MAX_NAMED * 2]:
+        item = index.items[pos]
+        if item.currency == facts.currency:
+            by_customer.setdefault(item.customer_id, []).append(pos)
+    for customer_id, named in by_customer.items():
+        named = named[:MAX_NAMED]
+        add(customer_id, tuple(named), "reference")
+        if len(named) > 1:
+            amounts = [index.open_minor[p] for p in named]
+            for combo in subsets_within(amounts, windows, max_results=4):
+                add(customer_id, tuple(named[n] for n in combo), "reference_subset")
+            for pos in named[:6]:
+                add(customer_id, (pos,), "reference_single")
+        total = sum((index.items[p].open_amount for p in named), Decimal(0))
+        if facts.amount < total:
+            items = [index.items[p] for p in sorted(named, key=lambda p: index.items[p].due_date)]
+            add(customer_id, tuple(named), "instalment",
+                instalment(items, facts, facts.amount - total))
+    identified = [p for p in ctx.payers.values() if max(p.account, p.name) >= 0.8]
+    settled_by_reference = any(
+        c.origin == "reference" and c.settlement.difference in ("exact", "remitted")
+        and all(ctx.hits[p].strength >= 0.9 for p in c.items)
+        for forms in out.values() for c in forms)
+    highest = max(w[1] for w in windows)
+    for payer in sorted(identified, key=lambda p: -p.score)[: 0 if settled_by_reference else 3]:
+        for pos in index.by_customer_amount.get((payer.customer_id, amount_minor), ())[:8]:
+            if index.items[pos].currency == facts.currency:
+                add(payer.customer_id, (pos,), "subset")
+        own = [p for p in index.customer_items(payer.customer_id)
+               if index.items[p].currency == facts.currency and index.open_minor[p] <= highest]
+        if len(own) > MAX_ITEMS and facts.paid_on is not None:
+            paid_on = facts.paid_on
+            own = sorted(own, key=lambda p: abs((index.items[p].due_date - paid_on).days))
+            own = sorted(own[:MAX_ITEMS], key=lambda p: index.items[p].due_date)
+        own = own[:MAX_ITEMS]
+        amounts = [index.open_minor[p] for p in own]
+        for combo in subsets_within(amounts, windows):
+            add(payer.customer_id, tuple(own[n] for n in combo), "subset")
+        prefix = oldest_prefix(amounts, amount_minor)
+        if prefix:
+            add(payer.customer_id, tuple(own[n] for n in prefix), "fifo")
+    if not ctx.hits and not identified:
+        table = index.amounts.get(facts.currency)
+        if table is not None:
+            for pos in table.between(amount_minor, amount_minor, GLOBAL_AMOUNT_LIMIT):
+                add(index.items[pos].customer_id, (pos,), "global_amount")
+    flat = [c for forms in out.values() for c in forms]
+    return flat[:MAX_CANDIDATES]
+
+
+def amount_windows(facts: PaymentFacts, policy: MatchPolicy) -> list[Window]:
+    """Open totals (minor units) this payment could settle, most plausible first: exactly,
+    plus the bank's charges, less an early-payment discount, less a tolerated difference."""
+    paid = to_minor(facts.amount, facts.currency)
+    windows: list[Window] = [(paid, paid)]
+    if facts.charges is not None and facts.charges > 0:
+        charged = paid + to_minor(facts.charges, facts.currency)
+        windows.append((charged, charged))
+    for rate in DISCOUNT_RATES:
+        gross = int(Decimal(paid) / (1 - rate))
+        windows.append((gross - 5, gross + 5))  # per-invoice rounding of the discount
+    tolerated = min(to_minor(policy.write_off_absolute, facts.currency) if facts.currency in (
+        "EUR", "USD", "GBP", "CHF") else 0, int(Decimal(paid) * policy.write_off_relative))
+    if tolerated > 0:
+        windows.append((paid + 1, paid + tolerated))
+    return windows

@@ -1,0 +1,160 @@
+"""The scored matcher: blocking, candidate allocations, named features, the learned and
+calibrated scorer, and the decision, in batches (one model call per ``match``).
+
+AUTO only when the calibrated probability of the whole allocation clears the tenant's
+threshold (``MatchPolicy.auto_precision``, tightened per customer), the line names an item
+of the allocation or its payer is identified (an amount alone is never enough), the
+allocation does not rest on an unexplained deduction or an untrusted advice, and the line is
+a booked credit.
+Otherwise the top proposals are SUGGESTED, or the line is UNMATCHED.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from cashapp.domain.proposals import DecisionKind, MatchResult, Proposal
+from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
+from cashapp.matcher.candidates import LineContext, build_context
+from cashapp.matcher.evidence import candidate_evidence, runner_up_evidence, top_distinct
+from cashapp.matcher.features import FEATURES, FeatureBuilder
+from cashapp.matcher.index import LedgerIndex, build_index
+from cashapp.matcher.model import Scorer, grouped_line_scores
+from cashapp.matcher.rules import RulesMatcher, is_applicable
+
+TOP_K = 3
+SUGGEST_MIN = 0.02  # below this calibrated probability a candidate is not worth a reviewer's time
+_UNTRUSTED = FEATURES.index("untrusted")
+_NAMED = FEATURES.index("ref_named_frac")
+_ACCOUNT = FEATURES.index("payer_account")
+_NAME = FEATURES.index("payer_name")
+
+
+@dataclass(slots=True)
+class Featurized:
+    """Lines prepared for scoring: a context per line (None when not applicable) and one
+    feature matrix with each line's rows at ``offsets[n]:offsets[n+1]``."""
+
+    contexts: list[LineContext | None]
+    rows: npt.NDArray[np.float64]
+    offsets: list[int]
+
+
+def featurize(lines: Sequence[LineToMatch], index: LedgerIndex, policy: MatchPolicy) -> Featurized:
+    builder = FeatureBuilder(index)
+    contexts: list[LineContext | None] = []
+    blocks: list[npt.NDArray[np.float64]] = []
+    offsets = [0]
+    for task in lines:
+        ctx = build_context(task, index, policy) if is_applicable(task) else None
+        contexts.append(ctx)
+        block = builder.rows(ctx) if ctx is not None else np.zeros((0, len(FEATURES)))
+        blocks.append(block)
+        offsets.append(offsets[-1] + len(block))
+    rows = np.vstack(blocks) if blocks else np.zeros((0, len(FEATURES)))
+    return Featurized(contexts=contexts, rows=rows, offsets=offsets)
+
+
+class ScoredMatcher:
+    """Implements ``cashapp.matcher.api.Matcher`` with the learned scorer."""
+
+    def __init__(self, scorer: Scorer) -> None:
+        self.scorer = scorer
+        self.version = f"scored-{scorer.version}"
+        self._rules = RulesMatcher()
+
+    def match(
+        self,
+        lines: Sequence[LineToMatch],
+        ledger: LedgerView,
+        policy: MatchPolicy,
+        *,
+        timings: dict[str, float] | None = None,
+    ) -> list[MatchResult]:
+        """Match ``lines``; ``timings``, when given, receives wall and CPU seconds per stage."""
+        clock = [time.perf_counter(), time.process_time()]
+
+        def lap(stage: str) -> None:
+            now = [time.perf_counter(), time.process_time()]
+            if timings is not None:
+                timings[stage] = timings.get(stage, 0.0) + now[0] - clock[0]
+                timings[stage + "_cpu"] = timings.get(stage + "_cpu", 0.0) + now[1] - clock[1]
+            clock[:] = now
+
+        index = build_index(ledger)
+        lap("index")
+        prepared = featurize(lines, index, policy)
+        lap("candidates_features")
+        raw = self.scorer.raw(prepared.rows)
+        confidence = self.scorer.calibrate(grouped_line_scores(raw, prepared.offsets))
+        lap("scoring")
+        results: list[MatchResult] = []
+        for n, task in enumerate(lines):
+            ctx = prepared.contexts[n]
+            lo, hi = prepared.offsets[n], prepared.offsets[n + 1]
+            if ctx is None:
+                results.append(MatchResult(line_key=task.key, decision=DecisionKind.UNMATCHED))
+            elif hi == lo:
+                results.append(self._without_candidates(task, ctx, index, policy))
+            else:
+                results.append(self._decide(ctx, index, policy, raw[lo:hi],
+                                            confidence[lo:hi], prepared.rows[lo:hi]))
+        lap("decision_evidence")
+        return results
+
+    def _decide(
+        self,
+        ctx: LineContext,
+        index: LedgerIndex,
+        policy: MatchPolicy,
+        raw: npt.NDArray[np.float64],
+        confidence: npt.NDArray[np.float64],
+        rows: npt.NDArray[np.float64],
+    ) -> MatchResult:
+        order = sorted(range(len(raw)), key=lambda n: (-confidence[n], -raw[n]))
+        kept = [n for n in top_distinct(order, ctx.candidates, TOP_K)
+                if confidence[n] >= SUGGEST_MIN or (n == order[0] and raw[n] >= SUGGEST_MIN)]
+        if not kept:
+            return MatchResult(line_key=ctx.task.key, decision=DecisionKind.UNMATCHED)
+        proposals: list[Proposal] = []
+        for rank, n in enumerate(kept):
+            cand = ctx.candidates[n]
+            evidence = candidate_evidence(ctx, cand, index, float(raw[n]), float(confidence[n]))
+            if rank == 0 and len(kept) > 1:
+                m = kept[1]
+                evidence.append(runner_up_evidence(cand, rows[n], ctx.candidates[m], rows[m],
+                                                   float(confidence[m]), index))
+            proposals.append(Proposal(allocations=cand.settlement.allocations,
+                                      confidence=round(float(confidence[n]), 6),
+                                      customer_id=cand.customer_id, evidence=tuple(evidence),
+                                      model_version=self.version))
+        best = ctx.candidates[kept[0]]
+        threshold = max(policy.auto_precision,
+                        policy.per_customer_threshold.get(best.customer_id, 0.0))
+        row = rows[kept[0]]
+        identified = row[_NAMED] > 0 or row[_ACCOUNT] > 0 or row[_NAME] >= 0.8
+        automatic = (
+            confidence[kept[0]] >= threshold
+            and identified  # an amount alone, from a payer nobody knows, is never enough
+            and best.settlement.difference != "unexplained"
+            and row[_UNTRUSTED] == 0.0
+        )
+        decision = DecisionKind.AUTO if automatic else DecisionKind.SUGGESTED
+        return MatchResult(line_key=ctx.task.key, decision=decision, proposals=tuple(proposals))
+
+    def _without_candidates(
+        self, task: LineToMatch, ctx: LineContext, index: LedgerIndex, policy: MatchPolicy
+    ) -> MatchResult:
+        """Nothing in the line's currency: the rules may still suggest (never apply) what the
+        line names, e.g. an invoice in another currency."""
+        if not ctx.hits:
+            return MatchResult(line_key=task.key, decision=DecisionKind.UNMATCHED)
+        result = self._rules.match_one(task, index, policy)
+        return MatchResult(line_key=task.key, proposals=result.proposals,
+                           decision=DecisionKind.SUGGESTED if result.proposals
+                           else DecisionKind.UNMATCHED)

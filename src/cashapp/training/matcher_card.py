@@ -1,0 +1,66 @@
+"""The model card written beside the matcher artifact: what it is, its features (names
+and meaning), the data it was trained on, its measured precision at the auto threshold,
+and the date. Readable by a person; regenerated on every promotion."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from cashapp.matcher.features import CATEGORICAL, DIFFERENCES, FEATURE_DOCS, ORIGINS
+
+
+def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
+    ev = card["evaluation"]
+    lines = [
+        f"# Matcher scorer {version}",
+        "",
+        "What it is: a scikit-learn `HistGradientBoostingClassifier` scoring candidate",
+        "allocations of a bank line (one row per candidate), and an `IsotonicRegression`",
+        "calibrator fitted on held-out lines mapping the line score",
+        "`p * (1 - best other p)` to the probability that the whole allocation is right.",
+        f"Saved with skops (`matcher-{version}.skops`), loaded with an allow-list of types;",
+        "never pickle. Manifest: `model.json`.",
+        "",
+        f"- trained: {card['trained']}",
+        f"- training data: {card['training_data']}",
+        f"- training lines: {card['training_lines']}, candidates: {card['training_candidates']}",
+        f"- parameters: `{json.dumps(card['hgb_params'], sort_keys=True)}`",
+        f"- confidence cap: {card.get('confidence_cap_laplace', 1.0)} (Laplace bound on the top "
+        "calibration bin: n right of n held-out candidates proves at most (n+1)/(n+2))",
+        "",
+        f"## Measured on the evaluation set (threshold {card['auto_precision_target']})",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| lines | {ev['lines']} (payments {ev['payments']}) |",
+        f"| automatic rate (of payments) | {ev['automatic']:.4f} |",
+        f"| precision of automatic decisions | {ev['auto_precision']:.5f} |",
+        f"| wrong automatic decisions | {ev['auto_wrong']} |",
+        f"| right in any form | {ev['right_any_form']:.4f} |",
+        f"| non-payments applied | {ev['non_payments_applied']} |",
+        "",
+        "## Features (order matters; the artifact refuses to load with any other list)",
+        "",
+        "| # | name | meaning |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {n} | `{name}` | {doc} |" for n, (name, doc) in enumerate(FEATURE_DOCS.items())]
+    lines += [
+        "",
+        f"Categorical: {', '.join(CATEGORICAL)}. `difference` codes: "
+        + ", ".join(f"{n}={d}" for n, d in enumerate(DIFFERENCES)) + ". `origin` codes: "
+        + ", ".join(f"{n}={o}" for n, o in enumerate(ORIGINS)) + ".",
+        "",
+        "## Limits",
+        "",
+        "- Trained on generated scenarios (fixtures/scenarios) until enough confirmed review",
+        "  decisions exist; real payer behaviour will differ. Retrain with `cashapp train`,",
+        "  which refuses to promote a model that measures worse.",
+        "- No customer-history features yet (usual delay, usual deductions, bundling habit).",
+        "",
+    ]
+    path = model_dir / "MODEL_CARD.md"
+    path.write_text("\n".join(lines))
+    return path

@@ -1,0 +1,60 @@
+"""Train the shipped matcher model on generated scenarios (and any confirmed decisions
+passed in). ``python -m cashapp.training.matcher_ship`` from a source checkout, where the
+scenario generator (``fixtures.scenarios``) is importable; ``train`` is what the
+``cashapp train`` command calls."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cashapp.matcher.model import MODEL_DIR
+from cashapp.training.matcher_dataset import LabelledSet, with_extracted_references
+from cashapp.training.matcher_train import TrainingReport, train_matcher
+
+TRAIN_SEEDS = tuple(range(101, 109))
+EVAL_SEED = 999
+SIZE = {"customers": 1500, "open_items": 15000, "lines": 5000}
+
+
+def generated_set(seed: int, **size: int) -> LabelledSet:
+    """One generated scenario as a labelled set (needs a source checkout)."""
+    scenarios: Any = importlib.import_module("fixtures.scenarios")
+    scenario = scenarios.generate(seed=seed, **(size or SIZE))
+    right = {key: (t.allocations if t.is_payment else None) for key, t in scenario.truth.items()}
+    lines = with_extracted_references(scenario.lines, scenario.ledger)
+    return LabelledSet(ledger=scenario.ledger, lines=lines, right=right)
+
+
+def train(
+    *,
+    model_dir: Path = MODEL_DIR,
+    confirmed: Sequence[LabelledSet] = (),
+    version: str | None = None,
+    seeds: Sequence[int] = TRAIN_SEEDS,
+) -> TrainingReport:
+    """Retrain on generated scenarios plus ``confirmed`` review decisions; promote only a
+    model that measures no worse on the held-out evaluation scenario."""
+    sets = [generated_set(seed) for seed in seeds] + list(confirmed)
+    evaluation = [generated_set(EVAL_SEED)]
+    data = (f"{len(seeds)} generated scenarios (seeds {', '.join(map(str, seeds))}, "
+            f"{SIZE['customers']} customers, {SIZE['open_items']} open items, "
+            f"{SIZE['lines']} lines each) + {len(confirmed)} sets of confirmed decisions; "
+            f"evaluation: generated seed {EVAL_SEED}")
+    return train_matcher(sets, evaluation, model_dir, version=version, training_data=data)
+
+
+def main() -> int:
+    version = sys.argv[1] if len(sys.argv) > 1 else None
+    report = train(version=version)
+    print(f"{report.version}: {report.reason}")
+    print(f"  new:     {report.new}")
+    print(f"  current: {report.current}")
+    return 0 if report.promoted else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,74 @@
+"""PDF advices are parsed in the sandbox: malicious PDFs fail cleanly and quickly (P6, P7)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from fixtures.remittance.pdf_writer import circular_xobject_pdf, operator_bomb_pdf, text_pdf
+
+from cashapp.core.errors import RemittanceParseError
+from cashapp.extractors.remittance import pdf
+from cashapp.extractors.remittance.sandbox import SandboxLimits, run_sandboxed
+
+
+def test_circular_form_xobjects_fail_cleanly() -> None:
+    with pytest.raises(RemittanceParseError):
+        pdf.extract(circular_xobject_pdf(), source="loop.pdf")
+
+
+@pytest.mark.parametrize("operators", [150_000, 2_000_000])
+def test_operator_bomb_is_refused_quickly_naming_the_page(operators: int) -> None:
+    started = time.perf_counter()
+    with pytest.raises(RemittanceParseError) as caught:
+        pdf.extract(operator_bomb_pdf(operators), source="bomb.pdf")
+    assert time.perf_counter() - started < 5.0
+    assert "bomb.pdf: page 1:" in str(caught.value)
+
+
+def test_wall_clock_limit_stops_a_slow_parser() -> None:
+    started = time.perf_counter()
+    with pytest.raises(RemittanceParseError, match="timed out"):
+        run_sandboxed(
+            "cashapp.extractors.remittance.sandbox:idle",
+            b"30",
+            SandboxLimits(wall_seconds=1.0),
+            source="slow",
+        )
+    assert time.perf_counter() - started < 3.0
+
+
+def test_a_crash_in_the_child_is_an_input_error() -> None:
+    with pytest.raises(RemittanceParseError, match="parser failed"):
+        pdf.extract(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF", source="broken.pdf")
+
+
+def test_not_a_pdf() -> None:
+    with pytest.raises(RemittanceParseError, match="not a PDF"):
+        pdf.extract(b"hello", source="x.pdf")
+
+
+def test_right_aligned_amounts_and_blank_cells_land_in_their_columns() -> None:
+    page = [
+        (40, 40, "Payment reference: PR-1"),
+        (40, 60, "Invoice"),
+        (150, 60, "Gross"),
+        (230, 60, "Discount"),
+        (320, 60, "Paid"),
+        (40, 75, "INV-1"),
+        (150, 75, "100.00"),
+        (230, 75, "2.00"),
+        (320, 75, "98.00"),
+        (40, 90, "INV-2"),
+        (150, 90, "50.00"),
+        (320, 90, "50.00"),
+    ]
+    remittance = pdf.extract(text_pdf([page]), source="a.pdf").remittances[0]
+    second = remittance.lines[1]
+    assert (second.reference, second.gross, second.discount, second.paid) == (
+        "INV-2",
+        50,
+        None,
+        50,
+    )
+    assert remittance.payment_id == "PR-1"
