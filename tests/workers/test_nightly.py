@@ -154,3 +154,22 @@ def test_two_workers_one_killed_mid_run(pg_url: str, tmp_path: Path, monkeypatch
     again = run_nightly(engine, Settings(database_url=pg_url, inbox=tmp_path / "inbox"), deliver=False)
     assert [s.applied for s in again] == [0, 0] and counts(engine) == (total_lines, 0)
     engine.dispose()
+
+
+def test_nightly_ingests_the_tenants_inbox_once(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'inbox.db'}")
+    with write_transaction(engine) as s:
+        create_tenant(s, "acme")
+    inbox = tmp_path / "inbox" / "acme"
+    inbox.mkdir(parents=True)
+    camt = ROOT / "fixtures" / "statements" / "camt" / "camt053_v02_features.xml"
+    (inbox / "today.xml").write_bytes(camt.read_bytes())
+    (inbox / "junk.txt").write_bytes(b"not a bank file")
+    settings = Settings(database_url=str(engine.url), inbox=tmp_path / "inbox")
+    (first,) = run_nightly(engine, settings)
+    assert first.files_new == 1 and len(first.errors) == 1 and "junk.txt" in first.errors[0]
+    assert first.lines == 5  # booked incoming payments of the file
+    assert first.queued == first.lines - first.applied
+    (second,) = run_nightly(engine, settings)
+    assert second.files_new == 0 and second.applied == 0 and second.lines == 5
+    engine.dispose()

@@ -142,7 +142,7 @@ def run_nightly_on_workers(
     ensure_schema(engine)
     with read_session(engine) as session:
         tenants = store.list_tenant_ids(session)
-    files = {tid: ingest_inbox(engine, tid, settings.inbox / name, max_bytes=settings.max_file_bytes)
+    files = {tid: ingest_inbox(engine, tid, settings.inbox / name, settings=settings)
              for tid, name in tenants}
     run_id, chunks = enqueue_nightly(engine)
     out = FanOut(run_id=run_id, chunks=chunks)
