@@ -94,9 +94,14 @@ def run_chunk(engine: Engine, tenant: int, bank_account_id: int, *, policy: Matc
     return result
 
 
-def ingest_inbox(engine: Engine, tenant: int, folder: Path, *, settings: Settings) -> tuple[int, list[str]]:
+AfterStore = Callable[[Session, int], object]  # (session, tenant) inside the storing transaction
+
+
+def ingest_inbox(engine: Engine, tenant: int, folder: Path, *, settings: Settings,
+                 after_store: AfterStore | None = None) -> tuple[int, list[str]]:
     """Store the files waiting in the tenant's inbox folder; (new files, errors). Known
-    content is a no-op, so files may stay in the folder."""
+    content is a no-op, so files may stay in the folder. ``after_store`` runs in each new
+    file's transaction (the PostgreSQL fan-out defers the file's chunk jobs there)."""
     if not folder.is_dir():
         return 0, []
     new, errors = 0, []
@@ -112,10 +117,14 @@ def ingest_inbox(engine: Engine, tenant: int, folder: Path, *, settings: Setting
             def store_file(session: Session, parsed: object = parsed, data: bytes = data, sha: str = sha,
                            path: Path = path) -> bool:
                 if isinstance(parsed, RemittanceFile):
-                    return store_remittance_file(session, tenant, parsed, sha256=sha, filename=str(path),
-                                                 size_bytes=len(data)).created
-                return store_statement_file(session, tenant, parsed, sha256=sha, filename=str(path),  # type: ignore[arg-type]
-                                            size_bytes=len(data)).created
+                    created = store_remittance_file(session, tenant, parsed, sha256=sha, filename=str(path),
+                                                    size_bytes=len(data)).created
+                else:
+                    created = store_statement_file(session, tenant, parsed, sha256=sha, filename=str(path),  # type: ignore[arg-type]
+                                                   size_bytes=len(data)).created
+                if created and after_store is not None:
+                    after_store(session, tenant)
+                return created
 
             new += int(run_in_transaction(engine, store_file))
         except (CashappError, OSError) as exc:
