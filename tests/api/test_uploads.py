@@ -43,3 +43,20 @@ def test_a_broken_statement_stores_nothing(client: TestClient, tenants: tuple[Te
                            headers=a.headers("write", idem="b1"))
     assert response.status_code in (415, 422) and "Traceback" not in response.text
     assert client.get("/v1/bank-lines", headers=a.headers("read")).json()["items"] == []
+
+
+def test_a_retried_upload_with_a_new_boundary_is_a_replay(client: TestClient, tenants: tuple[Tenant, Tenant]) -> None:
+    a, _ = tenants
+    data = CAMT.read_bytes()
+
+    def multipart(boundary: str) -> tuple[bytes, str]:
+        body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"bank.xml\"\r\n"
+                f"Content-Type: application/xml\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        return body, f"multipart/form-data; boundary={boundary}"
+
+    first_body, first_type = multipart("aaaa1111")
+    retry_body, retry_type = multipart("bbbb2222")
+    first = client.post("/v1/statements", content=first_body, headers={**a.headers("write", idem="r"), "Content-Type": first_type})
+    retry = client.post("/v1/statements", content=retry_body, headers={**a.headers("write", idem="r"), "Content-Type": retry_type})
+    assert first.status_code == retry.status_code == 200, retry.text
+    assert retry.headers["Idempotent-Replayed"] == "true" and retry.json() == first.json()
