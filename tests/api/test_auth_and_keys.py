@@ -81,3 +81,27 @@ def test_errors_are_generic(client: TestClient, tenants: tuple[Tenant, Tenant]) 
 def test_openapi_is_published(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert spec["info"]["title"] == "cashapp" and "/v1/tenant" in spec["paths"]
+
+
+APPROVED_ROUTES = {
+    "GET /v1/api-keys", "POST /v1/api-keys", "POST /v1/api-keys/{key_id}/revoke",
+    "GET /v1/applications/{application_id}", "POST /v1/applications/{application_id}/reverse",
+    "GET /v1/bank-accounts", "GET /v1/bank-lines", "GET /v1/bank-lines/{bank_line_id}",
+    "POST /v1/bank-lines/{bank_line_id}/apply", "POST /v1/bank-lines/{bank_line_id}/confirm",
+    "POST /v1/bank-lines/{bank_line_id}/reject", "GET /v1/deductions", "GET /v1/lettrage",
+    "GET /v1/open-items", "POST /v1/open-items", "POST /v1/remittances", "POST /v1/statements",
+    "GET /v1/tenant", "GET /v1/webhook-deliveries", "GET /v1/webhook-endpoints", "POST /v1/webhook-endpoints",
+}
+
+
+def test_the_published_routes_are_the_approved_list(client: TestClient) -> None:
+    """OWASP API9 (improper inventory): a new route is a deliberate change of this list."""
+    spec = client.get("/openapi.json").json()
+    published = {f"{m.upper()} {p}" for p, item in spec["paths"].items() for m in item}
+    assert published == APPROVED_ROUTES
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            assert operation.get("security"), f"{method} {path} declares no security"
+            if method in ("post", "put", "patch", "delete"):
+                names = {p["name"] for p in operation.get("parameters", [])}
+                assert "Idempotency-Key" in names, f"{method} {path} takes no Idempotency-Key"
