@@ -121,3 +121,17 @@ def test_a_request_in_flight_gets_409_and_a_dead_one_is_taken_over(
                   {"t": utc_now() - timedelta(minutes=10), "a": a.id})
     taken = client.post("/v1/api-keys", content=body, headers={**a.headers(idem="held"), "Content-Type": "application/json"})
     assert taken.status_code == 201 and "Idempotent-Replayed" not in taken.headers
+
+
+def test_a_key_over_its_rate_gets_429_and_others_do_not(tenants: tuple[Tenant, Tenant], engine: Any,
+                                                          monkeypatch: Any) -> None:
+    from cashapp.api.app import create_app
+
+    monkeypatch.setenv("CASHAPP_RATE_LIMIT_PER_MINUTE", "30")
+    a, b = tenants
+    with TestClient(create_app(engine=engine, migrate=False)) as limited:
+        statuses = [limited.get("/v1/tenant", headers=a.headers("read")).status_code for _ in range(35)]
+        assert statuses[:30] == [200] * 30 and 429 in statuses[30:]
+        refused = limited.get("/v1/tenant", headers=a.headers("read"))
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert limited.get("/v1/tenant", headers=b.headers("read")).status_code == 200
