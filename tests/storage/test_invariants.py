@@ -13,7 +13,6 @@ from sqlalchemy.exc import DBAPIError
 from cashapp.core.errors import AlreadyAppliedError, AlreadyReversedError, InvariantViolation
 from cashapp.reconciliation.apply import ActorType, reverse_application
 from cashapp.storage.repositories import ledger as ledger_repo
-from cashapp.storage.tables import AllocationRow, DecisionRow
 from cashapp.storage.transactions import write_transaction
 
 SHA = "0" * 64
@@ -210,17 +209,17 @@ def test_r2_cash_must_equal_the_bank_line(engine, tenant, ledger, make_proposal)
     with pytest.raises(InvariantViolation, match="R2"), write_transaction(engine) as session:
         decision = ledger_repo.add_decision(
             session,
-            DecisionRow(
-                tenant_id=tenant,
-                bank_line_id=line,
-                kind="auto",
-                actor_type="rule",
-                actor_id="x",
-                model_version="x",
-                evidence="[]",
-                evidence_sha256=SHA,
-                created_at=_now(),
-            ),
+            {
+                "tenant_id": tenant,
+                "bank_line_id": line,
+                "kind": "auto",
+                "actor_type": "rule",
+                "actor_id": "x",
+                "model_version": "x",
+                "evidence": "[]",
+                "evidence_sha256": SHA,
+                "created_at": _now(),
+            },
         )
         app = ledger_repo.add_application(
             session,
@@ -228,7 +227,7 @@ def test_r2_cash_must_equal_the_bank_line(engine, tenant, ledger, make_proposal)
                 tenant_id=tenant,
                 bank_line_id=line,
                 currency="EUR",
-                decision_id=decision.id or 0,
+                decision_id=decision,
                 at=_now(),
                 lettrage_code="RRR",
             ),
@@ -236,13 +235,15 @@ def test_r2_cash_must_equal_the_bank_line(engine, tenant, ledger, make_proposal)
         ledger_repo.add_allocations(
             session,
             [
-                AllocationRow(
-                    tenant_id=tenant,
-                    application_id=app.id or 0,
-                    currency="EUR",
-                    kind="on_account",
-                    amount_minor=6000,
-                )
+                {
+                    "tenant_id": tenant,
+                    "application_id": app,
+                    "currency": "EUR",
+                    "kind": "on_account",
+                    "invoice_id": None,
+                    "amount_minor": 6000,
+                    "reason_code": None,
+                }
             ],
         )
     assert (
@@ -349,8 +350,9 @@ def test_migrations_match_the_tables(engine) -> None:
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from cashapp.storage.tables import metadata
+    from cashapp.storage.migrate import load_all_tables
 
+    metadata = load_all_tables()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []

@@ -29,7 +29,6 @@ from cashapp.storage import Session
 from cashapp.storage.records import to_json
 from cashapp.storage.repositories import ledger
 from cashapp.storage.repositories.tenants import next_lettrage_number
-from cashapp.storage.tables import AllocationRow, DecisionRow
 
 
 class ActorType(StrEnum):
@@ -112,52 +111,50 @@ def apply_proposal(
         }
     )
     is_user = actor_type is ActorType.USER
-    decision = ledger.add_decision(
+    decision_id = ledger.add_decision(
         session,
-        DecisionRow(
-            tenant_id=tenant,
-            bank_line_id=bank_line_id,
-            kind="confirmed" if is_user else "auto",
-            actor_type=actor_type.value,
-            actor_id=actor_id,
-            model_name=model_name,
-            model_version=proposal.model_version,
-            score=proposal.confidence,
-            threshold=threshold,
-            evidence=evidence,
-            evidence_sha256=hashlib.sha256(evidence.encode()).hexdigest(),
-            created_at=now,
-        ),
+        {
+            "tenant_id": tenant,
+            "bank_line_id": bank_line_id,
+            "kind": "confirmed" if is_user else "auto",
+            "actor_type": actor_type.value,
+            "actor_id": actor_id,
+            "model_name": model_name,
+            "model_version": proposal.model_version,
+            "score": proposal.confidence,
+            "threshold": threshold,
+            "evidence": evidence,
+            "evidence_sha256": hashlib.sha256(evidence.encode()).hexdigest(),
+            "created_at": now,
+        },
     )
-    assert decision.id is not None
-    application = ledger.add_application(
+    application_id = ledger.add_application(
         session,
         ledger.new_application(
             tenant_id=tenant,
             bank_line_id=bank_line_id,
             currency=currency,
-            decision_id=decision.id,
+            decision_id=decision_id,
             at=now,
             lettrage_code=code,
             lettrage_date=now.date(),
             lettrage_partial=partial,
         ),
     )
-    assert application.id is not None
     ledger.add_allocations(
         session,
         [
-            AllocationRow(
-                tenant_id=tenant,
-                application_id=application.id,
-                currency=currency,
-                kind=allocation.kind.value,
-                invoice_id=(
+            {
+                "tenant_id": tenant,
+                "application_id": application_id,
+                "currency": currency,
+                "kind": allocation.kind.value,
+                "invoice_id": (
                     invoices[allocation.invoice_number].id if allocation.invoice_number else None
                 ),
-                amount_minor=minor,
-                reason_code=allocation.reason_code.value if allocation.reason_code else None,
-            )
+                "amount_minor": minor,
+                "reason_code": allocation.reason_code.value if allocation.reason_code else None,
+            }
             for allocation, minor in zip(proposal.allocations, amounts, strict=True)
         ],
     )
@@ -166,10 +163,10 @@ def apply_proposal(
     ledger.add_outbox_event(
         session,
         tenant,
-        event_id=f"application.created:{tenant}:{application.id}",
+        event_id=f"application.created:{tenant}:{application_id}",
         kind="application.created",
         payload={
-            "application_id": application.id,
+            "application_id": application_id,
             "bank_ref": line.bank_ref,
             "lettrage_code": code,
             "partial": partial,
@@ -187,7 +184,7 @@ def apply_proposal(
         at=now,
     )
     return Applied(
-        application_id=application.id, decision_id=decision.id, lettrage_code=code, partial=partial
+        application_id=application_id, decision_id=decision_id, lettrage_code=code, partial=partial
     )
 
 
@@ -222,34 +219,32 @@ def reverse_application(
             restore[allocation.invoice_id] += allocation.amount_minor
     ledger.lock_open_items_by_id(session, tenant, list(restore))
     evidence = to_json({"reverses": original.id, "reason": reason})
-    decision = ledger.add_decision(
+    decision_id = ledger.add_decision(
         session,
-        DecisionRow(
-            tenant_id=tenant,
-            bank_line_id=original.bank_line_id,
-            kind="reversal",
-            actor_type=actor_type.value,
-            actor_id=actor_id,
-            model_version=None if actor_type is ActorType.USER else "reversal",
-            evidence=evidence,
-            evidence_sha256=hashlib.sha256(evidence.encode()).hexdigest(),
-            created_at=now,
-        ),
+        {
+            "tenant_id": tenant,
+            "bank_line_id": original.bank_line_id,
+            "kind": "reversal",
+            "actor_type": actor_type.value,
+            "actor_id": actor_id,
+            "model_version": None if actor_type is ActorType.USER else "reversal",
+            "evidence": evidence,
+            "evidence_sha256": hashlib.sha256(evidence.encode()).hexdigest(),
+            "created_at": now,
+        },
     )
-    assert decision.id is not None
-    reversal = ledger.add_application(
+    reversal_id = ledger.add_application(
         session,
         ledger.new_application(
             tenant_id=tenant,
             bank_line_id=original.bank_line_id,
             currency=original.currency,
-            decision_id=decision.id,
+            decision_id=decision_id,
             at=now,
             reverses_id=original.id,
         ),
     )
-    assert reversal.id is not None
-    ledger.mark_reversed(session, tenant, original.id, reversal_id=reversal.id, at=now)
+    ledger.mark_reversed(session, tenant, original.id, reversal_id=reversal_id, at=now)
     for invoice_id in sorted(restore):
         ledger.move_open_amount(session, tenant, invoice_id, restore[invoice_id])
     ledger.add_outbox_event(
@@ -259,10 +254,10 @@ def reverse_application(
         kind="application.reversed",
         payload={
             "application_id": original.id,
-            "reversal_id": reversal.id,
+            "reversal_id": reversal_id,
             "lettrage_code": original.lettrage_code,
             "reason": reason,
         },
         at=now,
     )
-    return reversal.id
+    return reversal_id

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import Any
 
 from sqlalchemy import Index, UniqueConstraint
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -85,6 +86,17 @@ def flush(session: Session) -> None:
     """``session.flush()``, with the database's refusals raised as cashapp errors."""
     try:
         session.flush()
+    except DBAPIError as exc:
+        error = translate(exc)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def execute(session: Session, statement: Any, params: Any = None) -> Any:
+    """``session.execute`` for Core writes, with the database's refusals as cashapp errors."""
+    try:
+        return session.execute(statement, params)
     except DBAPIError as exc:
         error = translate(exc)
         if error is None:

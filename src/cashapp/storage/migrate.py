@@ -6,18 +6,33 @@ wheel as well as from a checkout.
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, MetaData, text
+
+from cashapp.storage.tables import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 # Held for the migration's transaction so that concurrent processes migrate one at a time.
 _PG_MIGRATION_LOCK = 0x63617368_6170  # "cashap"
+
+
+def load_all_tables() -> MetaData:
+    """The metadata of every ``*Row`` table: imports each module of ``cashapp.storage``
+    (tables also live beside their repositories, e.g. ``storage.webhooks``)."""
+    import cashapp.storage as package
+
+    for module in pkgutil.walk_packages(package.__path__, prefix="cashapp.storage."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    return metadata
 
 
 def alembic_config() -> Config:

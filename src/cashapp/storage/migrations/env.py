@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 
 from cashapp.storage.engine import make_engine
-from cashapp.storage.tables import metadata
+from cashapp.storage.migrate import load_all_tables
 
 config = context.config
 
@@ -14,7 +14,7 @@ config = context.config
 def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
-        target_metadata=metadata,
+        target_metadata=load_all_tables(),
         render_as_batch=True,
         compare_type=True,
     )
