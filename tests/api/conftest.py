@@ -20,6 +20,7 @@ from cashapp.storage.engine import make_engine
 from cashapp.storage.migrate import upgrade_to_head
 from cashapp.storage.tables import TenantRow
 from cashapp.storage.transactions import write_transaction
+from tests_support import missing_service
 
 PG_URL = os.environ.get("CASHAPP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -46,7 +47,7 @@ def _sqlite_api_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any
 @pytest.fixture(scope="session")
 def _postgres_api_engine() -> Iterator[Any]:
     if not _pg_available():
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
+        missing_service("PostgreSQL on 127.0.0.1:5432 is not reachable")
     schema = f"svc_api_{uuid.uuid4().hex[:10]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:

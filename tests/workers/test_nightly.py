@@ -31,6 +31,7 @@ from cashapp.storage.database import open_database
 from cashapp.storage.engine import make_engine
 from cashapp.storage.repositories.tenants import create_tenant
 from cashapp.storage.transactions import read_session, write_transaction
+from tests_support import missing_service
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_SERVER = os.environ.get("CASHAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -86,7 +87,7 @@ def pg_url() -> Iterator[str]:
         with admin.begin() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception:
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
+        missing_service("PostgreSQL on 127.0.0.1:5432 is not reachable")
     try:
         yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
     finally:
