@@ -18,6 +18,7 @@ demo: venv
 	$(BIN)/cashapp demo
 
 test: venv
+	bash scripts/ensure-chromium.sh
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 check: venv

@@ -114,7 +114,8 @@ def main() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "CASHAPP_DATABASE_URL": url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}"}
+    env = {**os.environ, "CASHAPP_DATABASE_URL": url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
+           "CASHAPP_RATE_LIMIT_PER_MINUTE": "0", "CASHAPP_RELAY_INTERVAL": "0"}
     server = subprocess.Popen([sys.executable, "-m", "cashapp.cli.serve", "--port", str(port)], env=env, cwd=tmp,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

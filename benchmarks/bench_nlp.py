@@ -69,7 +69,30 @@ def throughput(records: list[dict[str, Any]], shapes: dict[str, Any]) -> dict[st
         for seller, group in by_seller.items():
             find_references_batch(group, shapes=shapes[seller], use_model=True)
     out["combined find_references_batch(use_model=True)"] = clock.rates(len(texts))
+    with _Clock() as clock:
+        for seller, group in by_seller.items():
+            find_references_batch(group, shapes=shapes[seller], use_model=True,
+                                  model_only_where_unsure=True)
+    out["combined, model_only_where_unsure=True"] = clock.rates(len(texts))
     return out
+
+
+BUCKETS = ((0.0, 0.5), (0.5, 0.7), (0.7, 0.85), (0.85, 0.95), (0.95, 1.01))
+
+
+def calibration(records: list[dict[str, Any]], shapes: dict[str, Any]) -> list[dict[str, Any]]:
+    """How often a candidate of a given confidence is right (kind and normalised form equal a
+    gold reference): what the matcher may read the confidence as."""
+    counts = {b: [0, 0] for b in BUCKETS}
+    for record in records:
+        gold = {(g["kind"], g["normalized"]) for g in record["references"]}
+        for cand in find_references(record["text"], shapes=shapes[record["seller"]]):
+            bucket = next(b for b in BUCKETS if b[0] <= cand.confidence < b[1])
+            counts[bucket][0] += 1
+            counts[bucket][1] += (cand.kind.value, cand.normalized) in gold
+    return [{"confidence": f"{low:.2f}-{min(high, 1.0):.2f}", "candidates": n,
+             "right": right, "precision": round(right / n, 4) if n else None}
+            for (low, high), (n, right) in counts.items()]
 
 
 def fresh_seed(seed: int) -> dict[str, Any]:
@@ -108,6 +131,7 @@ def main() -> None:
         "rules_without_ledger": without_ledger,
         "throughput": speed,
         "fresh_seed_rules": fresh_seed(4242),
+        "calibration_rules": calibration(records, shapes),
         "remaining_errors_combined": measured["combined"]["errors"],
     }
     OUT.mkdir(parents=True, exist_ok=True)
@@ -126,6 +150,10 @@ def main() -> None:
     print(f"fresh seed {fresh['seed']} ({fresh['texts']} texts, rules): precision "
           f"{fresh['precision']:.4f} recall {fresh['recall']:.4f} "
           f"reason accuracy {fresh['reason_accuracy']:.4f}")
+    print("confidence   candidates  right  precision")
+    for row in result["calibration_rules"]:
+        print(f"{row['confidence']:<12} {row['candidates']:>10} {row['right']:>6} "
+              f"{row['precision']}")
     print(f"{'throughput (texts/s)':<48} {'wall':>9} {'per CPU-s':>10}")
     for key, value in speed.items():
         print(f"{key:<48} {value['per_wall_s']:>9} {value['per_cpu_s']:>10}")

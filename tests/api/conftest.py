@@ -7,7 +7,6 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from cashapp.storage.engine import make_engine
 from cashapp.storage.migrate import upgrade_to_head
 from cashapp.storage.tables import TenantRow
 from cashapp.storage.transactions import write_transaction
+from tests_support import missing_service
 
 PG_URL = os.environ.get("CASHAPP_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -36,16 +36,18 @@ def _pg_available() -> bool:
         return False
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-        upgrade_to_head(eng)
-        yield eng
-        eng.dispose()
-        return
+@pytest.fixture(scope="session")
+def _sqlite_api_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('api') / 'api.db'}")
+    upgrade_to_head(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def _postgres_api_engine() -> Iterator[Any]:
     if not _pg_available():
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
+        missing_service("PostgreSQL on 127.0.0.1:5432 is not reachable")
     schema = f"svc_api_{uuid.uuid4().hex[:10]}"
     admin = make_engine(PG_URL)
     with admin.begin() as conn:
@@ -59,6 +61,13 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def engine(request: pytest.FixtureRequest) -> Any:
+    """One migrated database per backend for the session; each test makes its own tenants."""
+    name = "_sqlite_api_engine" if request.param == "sqlite" else "_postgres_api_engine"
+    return request.getfixturevalue(name)
 
 
 @dataclass
@@ -86,7 +95,8 @@ def make_tenant(engine: Any, name: str) -> Tenant:
 
 @pytest.fixture
 def tenants(engine: Any) -> tuple[Tenant, Tenant]:
-    return make_tenant(engine, "acme-a"), make_tenant(engine, "bravo-b")
+    suffix = uuid.uuid4().hex[:8]
+    return make_tenant(engine, f"acme-a-{suffix}"), make_tenant(engine, f"bravo-b-{suffix}")
 
 
 @pytest.fixture

@@ -96,3 +96,42 @@ def test_oversized_bodies_get_413(client: TestClient, tenants: tuple[Tenant, Ten
     streamed = client.post("/v1/api-keys", content=chunks(),
                            headers={**a.headers(idem="big2"), "Content-Type": "application/json"})
     assert streamed.status_code == 413
+
+
+def test_a_request_in_flight_gets_409_and_a_dead_one_is_taken_over(
+    client: TestClient, tenants: tuple[Tenant, Tenant], engine: Any
+) -> None:
+    from datetime import timedelta
+
+    from cashapp.api.idempotency import fingerprint
+    from cashapp.core.clock import utc_now
+    from cashapp.storage import idempotency as keys
+    from cashapp.storage.transactions import write_transaction
+
+    a, _ = tenants
+    body = b'{"scopes": ["read"]}'
+    fp = fingerprint("POST", "/v1/api-keys", "", "application/json", body)
+    scope = {"tenant_id": a.id, "endpoint": "POST /v1/api-keys", "key": "held"}
+    with write_transaction(engine) as s:  # another process holds the key right now
+        assert isinstance(keys.begin(s, fingerprint=fp, **scope), keys.Claimed)
+    busy = client.post("/v1/api-keys", content=body, headers={**a.headers(idem="held"), "Content-Type": "application/json"})
+    assert busy.status_code == 409 and busy.json()["error"] == "idempotency_key_in_use"
+    with write_transaction(engine) as s:  # that process died long ago: its claim is stale
+        s.execute(text("UPDATE idempotency_key SET locked_at = :t WHERE tenant_id = :a AND key = 'held'"),
+                  {"t": utc_now() - timedelta(minutes=10), "a": a.id})
+    taken = client.post("/v1/api-keys", content=body, headers={**a.headers(idem="held"), "Content-Type": "application/json"})
+    assert taken.status_code == 201 and "Idempotent-Replayed" not in taken.headers
+
+
+def test_a_key_over_its_rate_gets_429_and_others_do_not(tenants: tuple[Tenant, Tenant], engine: Any,
+                                                          monkeypatch: Any) -> None:
+    from cashapp.api.app import create_app
+
+    monkeypatch.setenv("CASHAPP_RATE_LIMIT_PER_MINUTE", "30")
+    a, b = tenants
+    with TestClient(create_app(engine=engine, migrate=False)) as limited:
+        statuses = [limited.get("/v1/tenant", headers=a.headers("read")).status_code for _ in range(35)]
+        assert statuses[:30] == [200] * 30 and 429 in statuses[30:]
+        refused = limited.get("/v1/tenant", headers=a.headers("read"))
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 1
+        assert limited.get("/v1/tenant", headers=b.headers("read")).status_code == 200

@@ -142,3 +142,29 @@ def test_quality_on_an_unseen_generated_day(matcher: ScoredMatcher) -> None:
     assert overall.auto_wrong <= 1
     assert overall.auto / overall.payments >= 0.85
     assert overall.right_any / overall.lines >= 0.97
+
+
+@pytest.mark.parametrize(("currency", "paid", "expected"), [
+    ("JPY", "1000", [("invoice", "INV-2025-000020", "1000")]),
+    ("BHD", "1.234", [("invoice", "INV-2025-000020", "1.234")]),
+    ("JPY", "998", [("invoice", "INV-2025-000020", "998"), ("write_off", "INV-2025-000020", "2")]),
+])
+def test_minor_units_stay_exact(matcher: ScoredMatcher, currency: str, paid: str,
+                                expected: list[tuple[str, str | None, str]]) -> None:
+    amount = "1.234" if currency == "BHD" else "1000"
+    result = run(matcher, paid, "INV-2025-000020" if paid == amount else "",
+                 item("INV-2025-000020", amount, currency=currency), currency=currency)
+    assert rows(result) == expected
+
+
+def test_unexplained_short_payment_waits_unless_the_tenant_allows_it(
+        matcher: ScoredMatcher) -> None:
+    invoice = item("INV-2025-000030", "1000.00")
+    strict = run(matcher, "820.00", "INV-2025-000030", invoice)
+    assert strict.decision is DecisionKind.SUGGESTED
+    assert ("deduction", "INV-2025-000030", "180.00") in rows(strict)
+    lenient = run(matcher, "820.00", "INV-2025-000030", invoice,
+                  policy=MatchPolicy(auto_unexplained_deductions=True))
+    assert lenient.best is not None
+    assert lenient.decision is (DecisionKind.AUTO if lenient.best.confidence >= 0.999
+                                else DecisionKind.SUGGESTED)

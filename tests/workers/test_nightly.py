@@ -31,6 +31,7 @@ from cashapp.storage.database import open_database
 from cashapp.storage.engine import make_engine
 from cashapp.storage.repositories.tenants import create_tenant
 from cashapp.storage.transactions import read_session, write_transaction
+from tests_support import missing_service
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_SERVER = os.environ.get("CASHAPP_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -86,7 +87,7 @@ def pg_url() -> Iterator[str]:
         with admin.begin() as c:
             c.execute(text(f'CREATE SCHEMA "{schema}"'))
     except Exception:
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 is not reachable")
+        missing_service("PostgreSQL on 127.0.0.1:5432 is not reachable")
     try:
         yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
     finally:
@@ -111,13 +112,23 @@ def test_two_workers_one_killed_mid_run(pg_url: str, tmp_path: Path, monkeypatch
     engine = open_database(pg_url)
     tenants = [seed(engine, "alpha", per_account=12), seed(engine, "bravo", per_account=12)]
     total_lines = 2 * 12 * len(ACCOUNTS)
+    (tmp_path / "inbox" / "alpha").mkdir(parents=True)  # a file arrived: its chunk job is
+    (tmp_path / "inbox" / "alpha" / "camt.xml").write_bytes(  # deferred with its lines
+        (ROOT / "fixtures" / "statements" / "camt" / "camt053_v02_features.xml").read_bytes())
     ensure_schema(engine)
     env = {**os.environ, "CASHAPP_DATABASE_URL": pg_url, "PYTHONPATH": f"{ROOT / 'src'}:{ROOT}",
            "CASHAPP_NIGHTLY_LINE_DELAY": "0.15"}
     workers = [_worker(env), _worker(env)]
     result: dict[str, Any] = {}
-    coordinator = threading.Thread(target=lambda: result.update(fan=run_nightly_on_workers(
-        engine, wait_seconds=150, stalled_after=2.5, deliver=False)))
+    def coordinate() -> None:
+        try:
+            result["fan"] = run_nightly_on_workers(engine, wait_seconds=150, stalled_after=2.5, deliver=False)
+        except BaseException as exc:
+            import traceback
+
+            result["error"] = "".join(traceback.format_exception(exc))
+
+    coordinator = threading.Thread(target=coordinate)
     try:
         coordinator.start()
         deadline = time.monotonic() + 60
@@ -138,6 +149,7 @@ def test_two_workers_one_killed_mid_run(pg_url: str, tmp_path: Path, monkeypatch
                     w.wait(15)
                 except subprocess.TimeoutExpired:
                     w.kill()
+    assert "error" not in result, result.get("error")
     fan = result["fan"]
     assert fan.failed == [] and fan.stalled_retried >= 1
     with engine.connect() as c:
@@ -145,12 +157,40 @@ def test_two_workers_one_killed_mid_run(pg_url: str, tmp_path: Path, monkeypatch
                                        " WHERE task_name = 'cashapp.nightly_chunk' GROUP BY status")).all())
     assert "doing" not in statuses and "todo" not in statuses
     applications, dupes = counts(engine)
-    assert dupes == 0 and applications == total_lines  # every line applied exactly once
-    assert sum(s.applied for s in fan.summaries) == total_lines
+    with engine.connect() as c:
+        open_lines = c.execute(text(
+            "SELECT count(*) FROM bank_line b WHERE b.status = 'booked' AND b.amount_minor > 0 AND NOT EXISTS"
+            " (SELECT 1 FROM application a WHERE a.bank_line_id = b.id AND a.reversed_at IS NULL"
+            " AND a.reverses_id IS NULL)")).scalar_one()
+        chunk_jobs = c.execute(text("SELECT count(*) FROM procrastinate_jobs WHERE task_name = 'cashapp.nightly_chunk'"
+                                    " AND args->>'run_id' = :r"), {"r": fan.run_id}).scalar_one()
+    assert dupes == 0 and applications >= total_lines  # the seeded lines, applied once each
+    assert fan.summaries[0].files_new == 1 and chunk_jobs == 2 * len(ACCOUNTS) + 1  # one per account, no duplicate
+    assert sum(s.applied for s in fan.summaries) == applications
+    assert sum(s.queued for s in fan.summaries) == open_lines  # the camt lines nobody matched wait in review
     with read_session(engine) as s:
         for tid in tenants:
             assert audit_ledger(s, tid) == []
     # a second nightly (here in one process) creates nothing
     again = run_nightly(engine, Settings(database_url=pg_url, inbox=tmp_path / "inbox"), deliver=False)
-    assert [s.applied for s in again] == [0, 0] and counts(engine) == (total_lines, 0)
+    assert [s.applied for s in again] == [0, 0] and counts(engine) == (applications, 0)
+    engine.dispose()
+
+
+def test_nightly_ingests_the_tenants_inbox_once(tmp_path: Path) -> None:
+    engine = open_database(f"sqlite:///{tmp_path / 'inbox.db'}")
+    with write_transaction(engine) as s:
+        create_tenant(s, "acme")
+    inbox = tmp_path / "inbox" / "acme"
+    inbox.mkdir(parents=True)
+    camt = ROOT / "fixtures" / "statements" / "camt" / "camt053_v02_features.xml"
+    (inbox / "today.xml").write_bytes(camt.read_bytes())
+    (inbox / "junk.txt").write_bytes(b"not a bank file")
+    settings = Settings(database_url=str(engine.url), inbox=tmp_path / "inbox")
+    (first,) = run_nightly(engine, settings)
+    assert first.files_new == 1 and len(first.errors) == 1 and "junk.txt" in first.errors[0]
+    assert first.lines == 5  # booked incoming payments of the file
+    assert first.queued == first.lines - first.applied
+    (second,) = run_nightly(engine, settings)
+    assert second.files_new == 0 and second.applied == 0 and second.lines == 5
     engine.dispose()

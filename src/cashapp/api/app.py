@@ -17,6 +17,8 @@ from cashapp.api import pages
 from cashapp.api.errors import ErrorBody, install_error_handlers
 from cashapp.api.idempotency import IdempotencyMiddleware
 from cashapp.api.limits import BodySizeLimit
+from cashapp.api.ratelimit import RateLimit
+from cashapp.api.relay import relay_lifespan
 from cashapp.api.routes import admin, ledger
 from cashapp.core.settings import Settings, load_settings
 from cashapp.storage.engine import make_engine
@@ -26,7 +28,7 @@ JSON_CAP = int(os.environ.get("CASHAPP_MAX_JSON_BYTES", str(16 * 1024 * 1024)))
 UPLOAD_CAP = int(os.environ.get("CASHAPP_MAX_UPLOAD_BYTES", str(25 * 1024 * 1024)))
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 415, 422)
+    code: {"model": ErrorBody} for code in (400, 401, 403, 404, 409, 413, 415, 422, 429)
 }
 
 
@@ -42,6 +44,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, migrate:
         responses=ERROR_RESPONSES,
         docs_url=None,
         redoc_url=None,
+        lifespan=relay_lifespan,
     )
     app.state.engine = engine
     app.state.settings = settings
@@ -52,6 +55,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, migrate:
     app.mount("/review/static", StaticFiles(directory=Path(__file__).parent / "static"), name="review-static")
     app.add_middleware(IdempotencyMiddleware)
     app.add_middleware(BodySizeLimit, json_bytes=JSON_CAP, upload_bytes=UPLOAD_CAP)
+    app.add_middleware(RateLimit)
     return app
 
 

@@ -27,6 +27,12 @@ NOT_STORED = frozenset({400, 401, 403, 413, 415, 422, 429})
 
 
 def fingerprint(method: str, path: str, query: str, content_type: str, body: bytes) -> str:
+    """SHA-256 of the request. A multipart body is taken without its boundary, which a
+    client's retry may draw anew for the same file."""
+    boundary = next((p.split("=", 1)[1].strip().strip('"') for p in content_type.split(";")
+                     if p.strip().lower().startswith("boundary=")), "")
+    if boundary:
+        body = body.replace(boundary.encode("latin-1", "replace"), b"")
     digest = hashlib.sha256()
     for part in (method, path, query, content_type.split(";")[0].strip()):
         digest.update(part.encode("utf-8") + b"\x00")

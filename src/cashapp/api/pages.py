@@ -117,14 +117,15 @@ def _minor(text: str | None) -> int | None:
 def queue(request: Request, customer: str | None = None, q: str | None = None,
           min_amount: Annotated[str | None, Query(alias="min")] = None,
           max_amount: Annotated[str | None, Query(alias="max")] = None,
-          state: str = "open", sort: str = "amount", page: int = 0) -> HTMLResponse:
+          reason: str | None = None, state: str = "open", sort: str = "amount", page: int = 0) -> HTMLResponse:
     principal = _require(request)
     state = state if state in ("open", "suggested", "unmatched", "new") else "open"
     sort = sort if sort in ("amount", "age") else "amount"
+    reason = reason if reason in {r.value for r in ReasonCode} else None
     page = max(page, 0)
     with read_session(request.app.state.engine) as session:
         rows = views.list_lines(session, principal.tenant_id, state=state, credits_only=True,
-                                customer_key=(customer or None), text=q or None,
+                                customer_key=(customer or None), reason=reason, text=q or None,
                                 min_amount_minor=_minor(min_amount), max_amount_minor=_minor(max_amount), sort=sort,
                                 offset=page * PAGE, limit=PAGE + 1)
         total = views.count_lines(session, principal.tenant_id, state="open")
@@ -132,9 +133,11 @@ def queue(request: Request, customer: str | None = None, q: str | None = None,
                   "remittance_text": r.line.remittance_text or "", "amount": money(r.line.amount_minor, r.line.currency),
                   "currency": r.line.currency, "customer_id": r.customer_key, "confidence": r.confidence,
                   "state": r.state} for r in rows[:PAGE]]
-    filters = {"customer": customer, "q": q, "min": min_amount, "max": max_amount, "state": state, "sort": sort}
+    filters = {"customer": customer, "q": q, "min": min_amount, "max": max_amount, "reason": reason,
+               "state": state, "sort": sort}
     base = {k: v for k, v in filters.items() if v}
     return _render(request, "queue.html", principal, active="queue", rows=items, total=total, f=filters, page=page,
+                   reasons=[r.value for r in ReasonCode],
                    more=len(rows) > PAGE, next_url="/review?" + urlencode({**base, "page": page + 1}),
                    prev_url="/review?" + urlencode({**base, "page": page - 1}))
 

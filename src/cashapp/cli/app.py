@@ -10,8 +10,9 @@ from typing import Annotated
 
 import typer
 
-from cashapp.cli import demo, files, lettrage
+from cashapp.cli import demo, files, lettrage, train
 from cashapp.cli.context import CliContext
+from cashapp.cli.service import register_service_commands
 from cashapp.cli.tenants import tenant_app
 
 app = typer.Typer(
@@ -44,7 +45,9 @@ app.command("inspect")(files.inspect)
 app.command("export")(files.export)
 app.command("run")(lettrage.run)
 app.command("demo")(demo.demo)
+app.command("train")(train.train)
 app.add_typer(tenant_app, name="tenant")
+register_service_commands(app)
 
 
 def main() -> None:

@@ -50,6 +50,9 @@ class MatchPolicy:
     write_off_absolute: Decimal = Decimal("5.00")  # small unexplained differences closed by policy
     write_off_relative: Decimal = Decimal("0.005")
     per_customer_threshold: dict[str, float] = field(default_factory=dict)
+    # An unexplained short payment is applied with a deduction `other` (for research) only
+    # when the tenant allows it; by default it waits for a person to give the reason.
+    auto_unexplained_deductions: bool = False
 
 
 class Matcher(Protocol):

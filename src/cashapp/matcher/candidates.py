@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cashapp.domain.money import to_minor
+from cashapp.domain.money import minor_units, to_minor
 from cashapp.matcher.allocate import MAX_ITEMS, Window, oldest_prefix, subsets_within
 from cashapp.matcher.api import LineToMatch, MatchPolicy
 from cashapp.matcher.customers import PayerEvidence, identify_customers
@@ -146,8 +146,8 @@ def amount_windows(facts: PaymentFacts, policy: MatchPolicy) -> list[Window]:
     for rate in DISCOUNT_RATES:
         gross = int(Decimal(paid) / (1 - rate))
         windows.append((gross - 5, gross + 5))  # per-invoice rounding of the discount
-    tolerated = min(to_minor(policy.write_off_absolute, facts.currency) if facts.currency in (
-        "EUR", "USD", "GBP", "CHF") else 0, int(Decimal(paid) * policy.write_off_relative))
+    absolute = int(policy.write_off_absolute.scaleb(minor_units(facts.currency)))
+    tolerated = min(absolute, int(Decimal(paid) * policy.write_off_relative))
     if tolerated > 0:
         windows.append((paid + 1, paid + tolerated))
     return windows

@@ -34,7 +34,7 @@ FEATURE_DOCS: dict[str, str] = {
     "payer_name": "similarity of the payer / ultimate debtor / advice payer name (0..1)",
     "payer_other": "strongest account or name evidence for another customer",
     "delta_rel": "(paid - open) / open",
-    "delta_abs_log": "sign(paid - open) * log1p(|paid - open|)",
+    "delta_abs_log": "sign(paid - open) * log1p(abs(paid - open))",
     "difference": "the differences policy's verdict (code, below)",
     "reason_explicit": "a deduction reason is written somewhere",
     "remitted_frac": "share of items with an amount stated by the payer",

@@ -28,6 +28,7 @@ from cashapp.matcher.model import Scorer, grouped_line_scores
 from cashapp.matcher.rules import RulesMatcher, is_applicable
 
 TOP_K = 3
+CHUNK = 20_000  # lines featurized and scored together: bounds memory, keeps batches large
 SUGGEST_MIN = 0.02  # below this calibrated probability a candidate is not worth a reviewer's time
 _UNTRUSTED = FEATURES.index("untrusted")
 _NAMED = FEATURES.index("ref_named_frac")
@@ -88,23 +89,26 @@ class ScoredMatcher:
 
         index = build_index(ledger)
         lap("index")
-        prepared = featurize(lines, index, policy)
-        lap("candidates_features")
-        raw = self.scorer.raw(prepared.rows)
-        confidence = self.scorer.calibrate(grouped_line_scores(raw, prepared.offsets))
-        lap("scoring")
         results: list[MatchResult] = []
-        for n, task in enumerate(lines):
-            ctx = prepared.contexts[n]
-            lo, hi = prepared.offsets[n], prepared.offsets[n + 1]
-            if ctx is None:
-                results.append(MatchResult(line_key=task.key, decision=DecisionKind.UNMATCHED))
-            elif hi == lo:
-                results.append(self._without_candidates(task, ctx, index, policy))
-            else:
-                results.append(self._decide(ctx, index, policy, raw[lo:hi],
-                                            confidence[lo:hi], prepared.rows[lo:hi]))
-        lap("decision_evidence")
+        for start in range(0, len(lines), CHUNK):
+            chunk = lines[start : start + CHUNK]
+            prepared = featurize(chunk, index, policy)
+            lap("candidates_features")
+            raw = self.scorer.raw(prepared.rows)
+            confidence = self.scorer.calibrate(grouped_line_scores(raw, prepared.offsets))
+            lap("scoring")
+            for n, task in enumerate(chunk):
+                ctx = prepared.contexts[n]
+                lo, hi = prepared.offsets[n], prepared.offsets[n + 1]
+                if ctx is None:
+                    results.append(MatchResult(line_key=task.key,
+                                               decision=DecisionKind.UNMATCHED))
+                elif hi == lo:
+                    results.append(self._without_candidates(task, ctx, index, policy))
+                else:
+                    results.append(self._decide(ctx, index, policy, raw[lo:hi],
+                                                confidence[lo:hi], prepared.rows[lo:hi]))
+            lap("decision_evidence")
         return results
 
     def _decide(
@@ -141,7 +145,8 @@ class ScoredMatcher:
         automatic = (
             confidence[kept[0]] >= threshold
             and identified  # an amount alone, from a payer nobody knows, is never enough
-            and best.settlement.difference != "unexplained"
+            and (best.settlement.difference != "unexplained"
+                 or policy.auto_unexplained_deductions)
             and row[_UNTRUSTED] == 0.0
         )
         decision = DecisionKind.AUTO if automatic else DecisionKind.SUGGESTED

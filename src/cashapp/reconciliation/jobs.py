@@ -32,7 +32,7 @@ from cashapp.reconciliation.nightly import (
     summarize,
 )
 from cashapp.reconciliation.outbox import relay_until_idle
-from cashapp.storage import Engine
+from cashapp.storage import Engine, Session
 from cashapp.storage import nightly as store
 from cashapp.storage.database import open_database
 from cashapp.storage.transactions import read_session, write_transaction
@@ -118,18 +118,31 @@ class FanOut:
     stalled_retried: int = 0
 
 
-def enqueue_nightly(engine: Engine) -> tuple[str, int]:
-    """Defer one job per (tenant, bank account) with open lines, in one transaction."""
-    run_id = uuid.uuid4().hex
+def defer_chunks(session: Session, run_id: str, tenant: int) -> int:
+    """Defer, in the caller's transaction, a chunk job for each of the tenant's accounts
+    with open lines (once per run: a chunk already waiting is not queued twice)."""
+    connection = store.driver_connection(session)
+    deferred = 0
+    for acct in store.accounts_with_open_lines(session, tenant):
+        try:
+            with store.driver_savepoint(connection):  # a refused duplicate must not abort the transaction
+                nightly_chunk.configure(lock=f"chunk:{tenant}:{acct}", queueing_lock=f"{run_id}:{tenant}:{acct}",
+                                        connection=connection).defer(
+                    run_id=run_id, tenant_id=tenant, bank_account_id=acct)
+            deferred += 1
+        except procrastinate.exceptions.AlreadyEnqueued:
+            continue
+    return deferred
+
+
+def enqueue_nightly(engine: Engine, run_id: str | None = None) -> tuple[str, int]:
+    """Defer the chunks not yet deferred for the run (tenants whose lines came earlier)."""
+    run_id = run_id or uuid.uuid4().hex
     with write_transaction(engine) as session:
-        connection = store.driver_connection(session)
-        count = 0
         for tid, _ in store.list_tenant_ids(session):
-            for acct in store.accounts_with_open_lines(session, tid):
-                nightly_chunk.configure(lock=f"chunk:{tid}:{acct}", connection=connection).defer(
-                    run_id=run_id, tenant_id=tid, bank_account_id=acct)
-                count += 1
-    return run_id, count
+            defer_chunks(session, run_id, tid)
+        total = sum(store.job_counts(session, run_id).values())
+    return run_id, total
 
 
 def run_nightly_on_workers(
@@ -142,9 +155,12 @@ def run_nightly_on_workers(
     ensure_schema(engine)
     with read_session(engine) as session:
         tenants = store.list_tenant_ids(session)
-    files = {tid: ingest_inbox(engine, tid, settings.inbox / name, max_bytes=settings.max_file_bytes)
+    run_id = uuid.uuid4().hex
+    # A file's chunk jobs are deferred in the transaction that stores its lines.
+    files = {tid: ingest_inbox(engine, tid, settings.inbox / name, settings=settings,
+                               after_store=lambda session, tenant: defer_chunks(session, run_id, tenant))
              for tid, name in tenants}
-    run_id, chunks = enqueue_nightly(engine)
+    run_id, chunks = enqueue_nightly(engine, run_id)
     out = FanOut(run_id=run_id, chunks=chunks)
     deadline = time.monotonic() + wait_seconds
     while chunks:

@@ -26,7 +26,7 @@ from cashapp.core.settings import Settings
 from cashapp.domain.money import from_minor
 from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import RemittanceFile
-from cashapp.extractors.read import read_bytes
+from cashapp.extractors.read import read_untrusted
 from cashapp.matcher import load_matcher
 from cashapp.matcher.api import Matcher, MatchPolicy
 from cashapp.reconciliation.ingest import sha256_of, store_remittance_file, store_statement_file
@@ -94,9 +94,14 @@ def run_chunk(engine: Engine, tenant: int, bank_account_id: int, *, policy: Matc
     return result
 
 
-def ingest_inbox(engine: Engine, tenant: int, folder: Path, *, max_bytes: int) -> tuple[int, list[str]]:
+AfterStore = Callable[[Session, int], object]  # (session, tenant) inside the storing transaction
+
+
+def ingest_inbox(engine: Engine, tenant: int, folder: Path, *, settings: Settings,
+                 after_store: AfterStore | None = None) -> tuple[int, list[str]]:
     """Store the files waiting in the tenant's inbox folder; (new files, errors). Known
-    content is a no-op, so files may stay in the folder."""
+    content is a no-op, so files may stay in the folder. ``after_store`` runs in each new
+    file's transaction (the PostgreSQL fan-out defers the file's chunk jobs there)."""
     if not folder.is_dir():
         return 0, []
     new, errors = 0, []
@@ -107,15 +112,19 @@ def ingest_inbox(engine: Engine, tenant: int, folder: Path, *, max_bytes: int) -
             with read_session(engine) as session:
                 if find_file(session, tenant, sha) is not None:
                     continue
-            parsed = read_bytes(data, source=str(path), max_bytes=max_bytes)
+            parsed = read_untrusted(data, source=str(path), settings=settings)
 
             def store_file(session: Session, parsed: object = parsed, data: bytes = data, sha: str = sha,
                            path: Path = path) -> bool:
                 if isinstance(parsed, RemittanceFile):
-                    return store_remittance_file(session, tenant, parsed, sha256=sha, filename=str(path),
-                                                 size_bytes=len(data)).created
-                return store_statement_file(session, tenant, parsed, sha256=sha, filename=str(path),  # type: ignore[arg-type]
-                                            size_bytes=len(data)).created
+                    created = store_remittance_file(session, tenant, parsed, sha256=sha, filename=str(path),
+                                                    size_bytes=len(data)).created
+                else:
+                    created = store_statement_file(session, tenant, parsed, sha256=sha, filename=str(path),  # type: ignore[arg-type]
+                                                   size_bytes=len(data)).created
+                if created and after_store is not None:
+                    after_store(session, tenant)
+                return created
 
             new += int(run_in_transaction(engine, store_file))
         except (CashappError, OSError) as exc:
@@ -163,7 +172,7 @@ def run_nightly(engine: Engine, settings: Settings, *, deliver: bool = True,
         tenants = store.list_tenant_ids(session)
     files: dict[int, tuple[int, list[str]]] = {}
     for tid, name in tenants:
-        files[tid] = ingest_inbox(engine, tid, settings.inbox / name, max_bytes=settings.max_file_bytes)
+        files[tid] = ingest_inbox(engine, tid, settings.inbox / name, settings=settings)
     chunks: list[tuple[int, int]] = []
     with read_session(engine) as session:
         for tid, _ in tenants:

@@ -74,6 +74,13 @@ def driver_connection(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
+def driver_savepoint(connection: Any) -> Any:
+    """A SAVEPOINT on the driver connection itself (psycopg ``transaction()`` nested in the
+    open transaction): statements run on the raw connection are invisible to SQLAlchemy's
+    ``begin_nested``."""
+    return connection.transaction()
+
+
 def job_counts(session: Session, run_id: str) -> dict[str, int]:
     """procrastinate jobs of one nightly run, by status (todo, doing, succeeded, failed...)."""
     rows = session.execute(text(

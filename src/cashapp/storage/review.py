@@ -131,6 +131,7 @@ def list_lines(
     min_amount_minor: int | None = None,
     max_amount_minor: int | None = None,
     customer_key: str | None = None,
+    reason: str | None = None,
     text: str | None = None,
     sort: str = "id",
     after_id: int | None = None,
@@ -165,6 +166,8 @@ def list_lines(
         query = query.where(col(BankLineRow.amount_minor) <= max_amount_minor)
     if customer_key:
         query = query.where(col(SuggestionRow.proposals).contains(f'"customer_id":"{customer_key}"'))
+    if reason:  # the proposals name this deduction / write-off reason
+        query = query.where(col(SuggestionRow.proposals).contains(f'"reason_code":"{reason}"'))
     if text:
         pattern = f"%{text.lower()}%"
         query = query.where(or_(func.lower(col(BankLineRow.counterparty_name)).like(pattern),

@@ -29,6 +29,7 @@ from cashapp.storage.engine import make_engine
 from cashapp.storage.migrate import upgrade_to_head
 from cashapp.storage.tables import TenantRow
 from cashapp.storage.transactions import write_transaction
+from tests_support import missing_service
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[3]
@@ -51,7 +52,7 @@ def _item(number: str, amount: str, customer: str, name: str) -> OpenItem:
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (scripts/ensure-chromium.sh)")
+        missing_service("Debian chromium is not installed (scripts/ensure-chromium.sh)")
     url = f"sqlite:///{tmp_path / 'browser.db'}"
     engine = make_engine(url)
     upgrade_to_head(engine)

@@ -25,7 +25,8 @@ def test_the_set_is_large_and_lists_its_hard_cases(evalset) -> None:  # type: ig
     assert {r["seller"] for r in records} <= set(shapes)
 
 
-def test_the_generated_part_is_reproducible() -> None:
+def test_the_generated_part_is_reproducible(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.syspath_prepend(str(FIXTURES.parents[1]))  # the repo root: fixtures/ is data
     from fixtures.nlp.make_eval import build
 
     records, _ = build()

@@ -70,3 +70,23 @@ def test_combined_adds_what_a_mistyped_label_hid() -> None:
     assert "model" in combined[-1].evidence
     batch = find_references_batch([text, text], shapes=shapes, use_model=True)
     assert [[c.normalized for c in b] for b in batch] == [[c.normalized for c in combined]] * 2
+
+
+def test_batch_with_a_long_text_reads_it_in_blocks() -> None:
+    shapes = learn_shapes([f"RE-{n}" for n in range(10000, 10400)])
+    long_text = "".join(f"Rechnung RE-{n} bezahlt\n" for n in range(10000, 10400))
+    batch = find_references_batch(["Zahlung RE-10001", long_text], shapes=shapes,
+                                  use_model=True)
+    assert [c.normalized for c in batch[0]] == ["RE-10001"]
+    assert [c.normalized for c in batch[1]] == [f"RE-{n}" for n in range(10000, 10400)]
+    assert all(long_text[c.start:c.end] == c.text for c in batch[1])  # type: ignore[misc]
+
+
+def test_model_only_where_the_rules_are_unsure() -> None:
+    shapes = learn_shapes(["RE-10023"])
+    sure = "Pago RE-10023 edido n 4521187733"  # the rules found the invoice: model skipped
+    unsure = "Pago edido n 4521187733"  # nothing confident from the rules: model runs
+    out = find_references_batch([sure, unsure], shapes=shapes, use_model=True,
+                                model_only_where_unsure=True)
+    assert [(c.kind.value, c.normalized) for c in out[0]] == [("invoice", "RE-10023")]
+    assert ("po", "4521187733") in {(c.kind.value, c.normalized) for c in out[1]}

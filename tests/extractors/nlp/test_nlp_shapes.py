@@ -166,3 +166,36 @@ def test_mistyped_labels_are_read_with_lower_confidence(text: str, kind: str, va
 
 def test_a_word_that_only_resembles_a_label_does_not_make_a_po() -> None:
     assert find_references("Border 4521187733") == []
+
+
+@pytest.mark.parametrize(
+    ("ledger", "written", "number"),
+    [
+        (("00123/24", "00456/24", "07001/25"), "Zahlung 123/24", "00123/24"),
+        (("00123/24", "00456/24", "07001/25"), "0O456/24", "00456/24"),
+        (("INV2024-001-B", "INV2024-002-A"), "inv 2024 001 b", "INV2024-001-B"),
+        (("INV2024-001-B", "INV2024-002-A"), "2024-002-A", "INV2024-002-A"),
+        (("100234", "100567", "204411"), "1OO567", "100567"),
+        (("100234", "100567", "204411"), "Rg 204 411", "204411"),
+        (("Inv-001", "Inv-002"), "INV-001", "Inv-001"),
+    ],
+)
+def test_other_numbering_styles(ledger: tuple[str, ...], written: str, number: str) -> None:
+    found = find_references(written, shapes=learn_shapes(ledger))
+    assert [c.normalized for c in found] == [number]
+    assert found[0].confidence >= 0.8
+
+
+def test_split_is_only_evidence_when_white_space_cut_the_number() -> None:
+    shapes = learn_shapes(["00123/24"])
+    assert "split" not in find_references("123/24", shapes=shapes)[0].evidence
+    assert "split" in find_references("00123 24", shapes=shapes)[0].evidence
+
+
+def test_a_transposition_two_open_numbers_explain_gives_both_as_low_candidates() -> None:
+    shapes = learn_shapes(["INV-2024-00123", "INV-2024-00312", "INV-2024-00555"])
+    found = find_references("INV-2024-00132 Skonto", shapes=shapes)  # 00123 or 00312
+    assert sorted(c.normalized for c in found) == ["INV-2024-00123", "INV-2024-00312"]
+    assert all(c.confidence < 0.5 and "ambiguous" in c.evidence for c in found)
+    assert all(c.reason is not None and c.reason.value == "discount" for c in found)
+    assert found[0].start == found[1].start

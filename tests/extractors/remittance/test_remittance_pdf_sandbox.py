@@ -38,6 +38,14 @@ def test_wall_clock_limit_stops_a_slow_parser() -> None:
     assert time.perf_counter() - started < 3.0
 
 
+def test_memory_limit_applies_in_the_child() -> None:
+    limits = SandboxLimits(memory_bytes=300 * 1024 * 1024)
+    target = "cashapp.extractors.remittance.sandbox:hog"
+    assert run_sandboxed(target, b"1000000", limits, source="small") == 1_000_000
+    with pytest.raises(RemittanceParseError, match="MemoryError"):
+        run_sandboxed(target, str(600 * 1024 * 1024).encode(), limits, source="big")
+
+
 def test_a_crash_in_the_child_is_an_input_error() -> None:
     with pytest.raises(RemittanceParseError, match="parser failed"):
         pdf.extract(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF", source="broken.pdf")

@@ -171,3 +171,14 @@ def test_xlsx_numbers_are_exact_and_formulas_are_not_evaluated() -> None:
 def test_text_that_is_no_advice_is_not_identified() -> None:
     assert not tables.identify(b"hello world\nthis is a letter\n")
     assert tables.identify(b"Invoice;Amount\nINV-1;5,00\n")
+
+
+def test_a_five_thousand_line_advice_reads_in_well_under_a_few_seconds() -> None:
+    import time
+
+    rows = ["Invoice;Gross;Deduction;Reason;Paid"]
+    rows += [f"INV-{i:06d};1.234,56;10,00;Ware beschädigt;1.224,56" for i in range(5000)]
+    started = time.perf_counter()
+    remittance = tables.extract("\n".join(rows).encode(), source="big.csv").remittances[0]
+    assert len(remittance.lines) == 5000
+    assert time.perf_counter() - started < 5.0

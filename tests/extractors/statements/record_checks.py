@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import strategies as st
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import StatementFile
@@ -79,3 +80,10 @@ def corpus_file(relative: str) -> bytes:
     if not path.exists():
         pytest.skip(f"no corpus at {CORPUS}")
     return path.read_bytes()
+
+
+# Mutation payloads: any bytes, or the characters these formats give meaning to.
+PAYLOADS = st.one_of(
+    st.binary(min_size=1, max_size=8),
+    st.text(alphabet="0123456789 ,/{}AJR\n\r-+VSDZ", min_size=1, max_size=8).map(str.encode),
+)

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
+    PAYLOADS,
     check_golden,
     corpus_file,
     golden_cases,
@@ -162,7 +163,7 @@ def test_padding_and_blank_lines_do_not_change_the_lines() -> None:
     which=st.sampled_from([BASIC, CONTINUED]),
     position=st.integers(min_value=0, max_value=10_000),
     action=st.integers(min_value=0, max_value=3),
-    payload=st.binary(min_size=1, max_size=8),
+    payload=PAYLOADS,
 )
 def test_mutated_files_give_lines_or_the_documented_error(
     which: bytes, position: int, action: int, payload: bytes
@@ -276,3 +277,22 @@ def test_corpus_text_cut_at_the_physical_record_is_rejoined() -> None:
     (statement,) = bai2.extract(data, source="nwb").statements
     assert statement.lines[-1].remittance_text.endswith("INTERNATIONAL-5373 CLIENT SECCY AC TFR")
     assert statement.balanced is True and statement.warnings == ()
+
+
+def test_interim_reports_are_said_on_their_statements() -> None:
+    data = BASIC.replace(
+        b"02,CUSTOMER1,CASHAPPBANK,1,250310,2400,USD,2/",
+        b"02,CUSTOMER1,CASHAPPBANK,1,250310,1200,USD,3/",
+    )
+    *_, last = bai2.extract(data, source="t").statements
+    assert "line 14: interim same-day report; balances may still change" in last.warnings
+
+
+def test_a_100_kb_text_in_one_record_is_refused_fast() -> None:
+    import time
+
+    data = BASIC.replace(b"LOCKBOX ITEM", b"X" * 100_000)
+    started = time.perf_counter()
+    with pytest.raises(StatementParseError, match="text is over") as error:
+        bai2.extract(data, source="long.bai2")
+    assert error.value.line == 7 and time.perf_counter() - started < 1

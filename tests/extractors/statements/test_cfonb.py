@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
+    PAYLOADS,
     check_golden,
     corpus_file,
     golden_cases,
@@ -69,7 +70,7 @@ def test_unbalanced_statement_is_kept_with_a_warning_and_duplicates_stay_two_lin
     assert "does not balance" in statement.warnings[0]
     refs = [line.bank_ref for line in statement.lines]
     assert len(set(refs)) == len(refs) == 5
-    assert statement.lines[4].extra["reject_code"] == "05"
+    assert statement.lines[4].extra["reject_code"] == "05" and statement.lines[4].reversal
 
 
 @pytest.mark.parametrize(
@@ -208,7 +209,7 @@ def test_reserved_zones_do_not_change_the_lines() -> None:
 @given(
     position=st.integers(min_value=0, max_value=10_000),
     action=st.integers(min_value=0, max_value=3),
-    payload=st.binary(min_size=1, max_size=8),
+    payload=PAYLOADS,
 )
 def test_mutated_files_give_lines_or_the_documented_error(
     position: int, action: int, payload: bytes
@@ -227,6 +228,17 @@ TEXT = st.lists(WORD, max_size=8).map(" ".join)
 DAY = st.dates(min_value=date(1990, 1, 1), max_value=date(2068, 12, 31))
 AMOUNT = st.integers(min_value=-(10**11), max_value=10**11).map(lambda u: Decimal(u).scaleb(-2))
 NAME = st.one_of(st.none(), st.lists(WORD, min_size=1, max_size=4).map(" ".join))
+
+
+ORIGINAL_AMOUNT = st.one_of(
+    st.just({}),
+    st.tuples(st.sampled_from([("USD", 2), ("JPY", 0), ("KWD", 3)]), st.integers(0, 10**12)).map(
+        lambda c: {
+            "instructed_currency": c[0][0],
+            "instructed_amount": Decimal(c[1]).scaleb(-c[0][1]),
+        }
+    ),
+)
 
 
 @st.composite
@@ -260,6 +272,7 @@ def statements(draw: st.DrawFn) -> Statement:
                 ),
                 bank_transaction_code=draw(st.sampled_from(["05", "06", "B1", "62", "01"])),
                 charges=draw(st.one_of(st.none(), AMOUNT.map(abs))),
+                **draw(ORIGINAL_AMOUNT),
             )
         )
     opening = draw(AMOUNT)
@@ -291,6 +304,8 @@ FIELDS = (
     "structured_references",
     "bank_transaction_code",
     "charges",
+    "instructed_amount",
+    "instructed_currency",
 )
 
 

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.extractors.statements.record_checks import (
     FIXTURES,
+    PAYLOADS,
     check_golden,
     corpus_file,
     golden_cases,
@@ -170,7 +171,7 @@ def test_blank_zones_do_not_change_the_lines() -> None:
     which=st.sampled_from([SIMPLE, GLOBALISED]),
     position=st.integers(min_value=0, max_value=10_000),
     action=st.integers(min_value=0, max_value=3),
-    payload=st.binary(min_size=1, max_size=8),
+    payload=PAYLOADS,
 )
 def test_mutated_files_give_lines_or_the_documented_error(
     which: bytes, position: int, action: int, payload: bytes
@@ -306,3 +307,16 @@ def test_endless_information_records_are_refused() -> None:
     flood = records[:7] + [records[6]] * 600 + records[7:]
     with pytest.raises(StatementParseError, match="more than 500 information records"):
         coda.extract("\n".join(flood).encode(), source="flood.cod")
+
+
+def test_r_transaction_marks_a_reversal() -> None:
+    records = _records(SIMPLE)
+    records[9] = records[9][:112] + "2" + "AC04" + records[9][117:]
+    statement = coda.extract("\n".join(records).encode(), source="r").statements[0]
+    line = statement.lines[1]
+    assert (
+        line.reversal
+        and line.extra["r_transaction"] == "2"
+        and line.extra["return_reason"] == "AC04"
+    )
+    assert not statement.lines[0].reversal

@@ -134,3 +134,11 @@ def test_no_phantom_line_in_a_truncated_file() -> None:
     truncated = GOOD[: GOOD.index(":61:2501020102D5")] + ":61:2501020102D5,00NTRF"
     error = error_of(truncated)
     assert "without a closing balance" in error.reason
+
+
+def test_hostile_details_text_reads_in_linear_time() -> None:
+    hostile = "\n".join(["NAAM: x" + " " * 1000 + "y"] * 60)  # quadratic for a lazy regex
+    started = time.perf_counter()
+    parsed = mt940.extract(GOOD.replace(FEE, ":86:" + hostile).encode(), source="h.sta")
+    assert time.perf_counter() - started < 1.0
+    assert parsed.statements[0].lines[1].counterparty_name == "x y"

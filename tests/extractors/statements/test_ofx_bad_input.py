@@ -3,6 +3,8 @@ deterministically; never another exception."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from cashapp.core.errors import InputError, StatementParseError
@@ -147,3 +149,24 @@ def test_duplicate_fitid_goes_to_review_not_away() -> None:
     assert any("FITID F1 repeats" in w for w in statement.warnings)
     again = ofx.extract(twice.encode(), source="d.ofx").statements[0]
     assert [line.bank_ref for line in again.lines] == ["F1", "F1#2"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        b"<OFX>" + b"<!--" * 100_000 + b"</OFX>",  # unclosed comments: quadratic with a lazy regex
+        b"<OFX>" + b"<![CDATA[" * 50_000 + b"</OFX>",
+        b"<OFX><STMTRS>" + b"<STMTTRN><TRNAMT>1" * 50_000 + b"</STMTRS></OFX>",
+    ],
+    ids=["comments", "cdata", "unclosed-transactions"],
+)
+def test_hostile_structure_is_refused_in_linear_time(hostile: bytes) -> None:
+    started = time.perf_counter()
+    with pytest.raises(StatementParseError):
+        ofx.extract(hostile, source="hostile.ofx")
+    assert time.perf_counter() - started < 2.0
+
+
+def test_unclosed_comment_names_its_line() -> None:
+    error = error_of(GOOD.replace("<NAME>ACME", "<!-- <NAME>ACME"))
+    assert error.line == 30 and "never closed" in error.reason

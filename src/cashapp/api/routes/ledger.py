@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Path, Query, UploadFile
+from fastapi import APIRouter, File, Path, Query, Request, UploadFile
 
 from cashapp.api.deps import EngineDep, IdempotencyKey, Reader, Reviewer, Writer
 from cashapp.api.ledger_schemas import (
@@ -42,7 +42,7 @@ from cashapp.core.errors import InputError, NotFoundError
 from cashapp.domain.ledger import OpenItem
 from cashapp.domain.money import from_minor, parse_amount
 from cashapp.domain.remittances import RemittanceFile
-from cashapp.extractors.read import read_bytes
+from cashapp.extractors.read import read_untrusted
 from cashapp.reconciliation.ingest import sha256_of, store_remittance_file, store_statement_file
 from cashapp.reconciliation.open_items import import_open_items
 from cashapp.reconciliation.review_actions import (
@@ -141,12 +141,12 @@ def list_open_items(
     return OpenItemPage(items=items, next_cursor=items[-1].id if len(items) == limit else None)
 
 
-def _store_upload(engine: Any, tenant: int, upload: UploadFile, *, want: str, cap: int) -> FileStored:
+def _store_upload(engine: Any, settings: Any, tenant: int, upload: UploadFile, *, want: str, cap: int) -> FileStored:
     data = upload.file.read(cap + 1)
     name = (upload.filename or "upload")[-200:]
     if len(data) > cap:
         raise InputError(f"the file is over the {cap} byte cap", file=name)
-    parsed = read_bytes(data, source=name, max_bytes=cap)
+    parsed = read_untrusted(data, source=name, settings=settings)  # sandboxed child process
     kind = "remittance" if isinstance(parsed, RemittanceFile) else "statement"
     if kind != want:
         raise InputError(f"this is a {kind} file, not a {want}", file=name)
@@ -161,17 +161,17 @@ def _store_upload(engine: Any, tenant: int, upload: UploadFile, *, want: str, ca
 
 
 @router.post("/statements", response_model=FileStored, tags=["files"])
-def upload_statement(principal: Writer, engine: EngineDep, _key: IdempotencyKey,
+def upload_statement(request: Request, principal: Writer, engine: EngineDep, _key: IdempotencyKey,
                      file: Annotated[UploadFile, File(description="camt.05x, MT940, OFX, BAI2, CODA, CFONB")]) -> FileStored:
     from cashapp.api.app import UPLOAD_CAP
-    return _store_upload(engine, principal.tenant_id, file, want="statement", cap=UPLOAD_CAP)
+    return _store_upload(engine, request.app.state.settings, principal.tenant_id, file, want="statement", cap=UPLOAD_CAP)
 
 
 @router.post("/remittances", response_model=FileStored, tags=["files"])
-def upload_remittance(principal: Writer, engine: EngineDep, _key: IdempotencyKey,
+def upload_remittance(request: Request, principal: Writer, engine: EngineDep, _key: IdempotencyKey,
                       file: Annotated[UploadFile, File(description="remt.001, X12 820, e-mail, PDF, spreadsheet")]) -> FileStored:
     from cashapp.api.app import UPLOAD_CAP
-    return _store_upload(engine, principal.tenant_id, file, want="remittance", cap=UPLOAD_CAP)
+    return _store_upload(engine, request.app.state.settings, principal.tenant_id, file, want="remittance", cap=UPLOAD_CAP)
 
 
 # --- bank lines and review --------------------------------------------------------------

@@ -28,7 +28,11 @@ def compact(text: str) -> str:
 
 def is_valid_rf(ref: str) -> bool:
     """``RF`` + 2 check digits + 1-21 alphanumerics, MOD 97-10."""
-    if not (5 <= len(ref) <= 25 and ref[:2] == "RF" and ref[2:4].isdigit() and ref.isalnum()):
+    if not (5 <= len(ref) <= 25 and ref[:2] == "RF" and ref[2:4].isdigit() and ref.isalnum()
+            and ref.isascii()):
+        return False
+    # a quick arithmetic check first (stdnum's validate is ~20x slower), stdnum confirms
+    if int("".join(str(int(ch, 36)) for ch in ref[4:] + ref[:4])) % 97 != 1:
         return False
     try:
         return bool(iso11649.validate(ref))

@@ -22,7 +22,7 @@ from cashapp.extractors.nlp.shapes import ReferenceShapes, loose_form
 _CHUNK = re.compile(r"[A-Za-z0-9]+(?:[-._][A-Za-z0-9]+)*")  # "/" cuts: windows rejoin it
 _DIGIT = re.compile(r"\d")
 _UNSET = "unset"
-_MAX_WINDOW = 3
+_MAX_WINDOW = 4
 # what may sit between two pieces of one number: white space (a subfield break) and at most one
 # separator (``INV-2024-`` / ``00123``)
 _JOINABLE_GAP = re.compile(r"\s*[-/._]?\s*")
@@ -40,6 +40,7 @@ class NumberHit:
     end: int
     confidence: float
     edits: tuple[str, ...]
+    alternatives: tuple[str, ...] = ()  # other open numbers the text fits equally well
 
 
 def find_numbers(
@@ -63,18 +64,23 @@ def find_numbers(
         ):
             continue  # a word, not the prefix of a number
         label: str | None = _UNSET
+        spaced = False  # a space or line break inside the window: the number was cut
         for j in range(i + 1, min(i + _MAX_WINDOW, len(chunks)) + 1):
             start, end = chunks[i][0], chunks[j - 1][1]
-            if j - 1 > i and not _JOINABLE_GAP.fullmatch(text[chunks[j - 2][1]:chunks[j - 1][0]]):
-                break
-            if not digits[j - 1] or sum(digit_counts[i:j]) < 3:
+            if j - 1 > i:
+                gap = text[chunks[j - 2][1]:chunks[j - 1][0]]
+                if not _JOINABLE_GAP.fullmatch(gap):
+                    break
+                spaced = spaced or any(ch.isspace() for ch in gap)
+            last_is_suffix = j - 1 > i and chunks[j - 1][1] - chunks[j - 1][0] <= 2
+            if (not digits[j - 1] and not last_is_suffix) or sum(digit_counts[i:j]) < 3:
                 continue  # no number of ours has fewer than three digits
             if end - start > max_length:
                 break  # longer than any number of this seller, even with separators
             written = text[start:end]
             if label is _UNSET:
                 label = label_before(text, start)  # the same for every window from chunk i
-            hit = _read_window(text, written, start, end, shapes, split=j - i > 1, label=label)
+            hit = _read_window(text, written, start, end, shapes, split=spaced, label=label)
             if hit is not None:
                 proposals.append(hit)
                 if hit.confidence >= 0.95:
@@ -158,10 +164,13 @@ def _from_resolutions(
     if label == "invoice":
         conf += 0.03
     ties = [r for r in resolutions if len(r.edits) == len(best.edits)]
+    alternatives: tuple[str, ...] = ()
     if len(ties) > 1:
         conf = min(conf, 0.45)  # several open numbers fit equally: only the amount can tell
+        edits = (*edits, "ambiguous")
+        alternatives = tuple(r.number for r in ties[1:])
     return NumberHit(ReferenceKind.INVOICE, written, best.number, start, end,
-                     round(min(conf, 0.99), 3), edits)
+                     round(min(conf, 0.99), 3), edits, alternatives)
 
 
 _EDIT_COST = {"separators": 0.02, "prefix_missing": 0.06, "zeros_dropped": 0.04,

@@ -39,6 +39,7 @@ _OGM_MARKED = re.compile(
 )
 _OGM_SLASHED = re.compile(r"(?<![\d/])(\d{3})/(\d{4})/(\d{5})(?![\d/])")
 _DIGITS = re.compile(r"\d+")
+_MAX_BARE_DIGITS = 27
 _DIGIT_GROUPS = re.compile(r"(?<![\w.,])\d+(?:[ ]\d+)*(?![\w]|[.,]\d)")
 _LABELLED = re.compile(
     r"\b(?P<label>viitenumero|viitenro|viite|viitteen|ref\.?\s?nr|referens(?:nummer)?"
@@ -103,13 +104,20 @@ def _hit(scheme: str, ref: str, start: int, end: int, valid: bool, conf: float) 
 def _rf_hits(text: str) -> Iterator[StructuredHit]:
     for match in _RF.finditer(text):
         raw = match.group(0)
-        # Candidate ends: after each character, longest first; a group boundary (space) or
-        # the end of the match is where the payer stopped writing the reference.
-        cuts = [i + 1 for i, ch in enumerate(raw) if ch.isalnum()]
+        # Candidate ends, longest first: a group boundary (space or dash) or the end of the
+        # match is where the payer stopped writing the reference.
+        compact = cd.compact(raw)
+        cuts: list[tuple[int, int]] = []  # (end in raw, length in compact)
+        seen = 0
+        for i, ch in enumerate(raw):
+            if ch.isalnum():
+                seen += 1
+                if i + 1 == len(raw) or not raw[i + 1].isalnum():
+                    cuts.append((i + 1, seen))
         best: tuple[str, int] | None = None
-        for cut in reversed(cuts):
-            ref = cd.compact(raw[:cut])
-            if len(ref) >= 5 and cd.is_valid_rf(ref):
+        for cut, length in reversed(cuts):
+            ref = compact[:length]
+            if length >= 5 and cd.is_valid_rf(ref):
                 best = (ref, cut)
                 break
         if best is not None:
@@ -147,7 +155,9 @@ def _labelled_hit(match: re.Match[str]) -> StructuredHit | None:
     return _hit(scheme, ref, start, start + cuts[0], False, 0.97)
 
 
-_DIGITS_AFTER_WORD = re.compile(r"[^\W\d_]{5,}\s*[:#]?\s*(\d(?:[ ]?\d){3,24})(?![\w])")
+_DIGITS_AFTER_WORD = re.compile(
+    r"(?<![^\W\d_])[^\W\d_]{5,}+\s*+[:#]?\s*+(\d(?:[ ]?\d){3,24})(?![\w])"
+)
 
 
 def _mistyped_finnish(text: str) -> Iterator[StructuredHit]:
@@ -177,13 +187,15 @@ def _digit_run_hits(text: str, known: Collection[str]) -> Iterator[StructuredHit
         # contiguous windows of groups, longest first: a reference may sit beside other
         # numbers; a window whose check digits hold beats one that only has the length
         n = len(groups)
-        hits = [
-            hit
-            for i in range(n)
-            for j in range(n, i, -1)
-            if (hit := _bare_digits(text[groups[i][0]:groups[j - 1][1]].replace(" ", ""),
-                                    groups[i][0], groups[j - 1][1], known)) is not None
-        ]
+        hits = []
+        for i in range(n):
+            for j in range(i + 1, n + 1):  # windows of at most 27 digits (a QR reference)
+                ref = text[groups[i][0]:groups[j - 1][1]].replace(" ", "")
+                if len(ref) > _MAX_BARE_DIGITS:
+                    break
+                hit = _bare_digits(ref, groups[i][0], groups[j - 1][1], known)
+                if hit is not None:
+                    hits.append(hit)
         hits.sort(key=lambda h: (not h.valid, -(h.end - h.start)))
         chosen: list[StructuredHit] = []
         for hit in hits:

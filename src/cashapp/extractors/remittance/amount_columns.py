@@ -10,15 +10,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal
+from functools import lru_cache
 
 from cashapp.domain.money import AmountError, parse_locale_amount
 from cashapp.extractors.remittance.header_words import COLUMN_WORDS, LABEL_WORDS, TOTAL_ROW_WORDS
 
 _CURRENCY_SIGNS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY", "fr.": "CHF", "sfr": "CHF"}
 _CURRENCY_CODE = re.compile(r"\b([A-Z]{3})\b")
+_DIGIT = re.compile(r"\d")
 _FOLD_DROP = re.compile(r"[^a-z0-9 ]+")
 
 
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Lower case, no accents, no punctuation, blanks collapsed: ``N° Facture`` -> ``n facture``."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -61,8 +64,11 @@ def _best(text: str, vocabulary: dict[str, tuple[str, ...]]) -> tuple[str | None
     return best_role, best_length
 
 
+@lru_cache(maxsize=8192)
 def column_role(header: str) -> str | None:
     """The role of a table column from its header text, or ``None``."""
+    if _DIGIT.search(header):  # header words have no digits; data cells mostly do
+        return None
     role, length = _best(header, _COLUMNS)
     # a header is short: most of it must be the matched phrase ("Total amount due" is not "due")
     if role is None or length * 2 < len(_meaningful(header)):
@@ -70,6 +76,7 @@ def column_role(header: str) -> str | None:
     return role
 
 
+@lru_cache(maxsize=8192)
 def label_role(label: str) -> str | None:
     """What a ``Label: value`` pair gives (payer, payment_id, date, total, currency, account)."""
     role, length = _best(label, _LABELS)

@@ -7,6 +7,8 @@ code in a code column is mapped by ``domain.reasons``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from cashapp.domain.reasons import ReasonCode, reason_from_iso20022, reason_from_x12
 from cashapp.extractors.remittance.amount_columns import fold
 
@@ -163,6 +165,7 @@ _WORDS: tuple[tuple[ReasonCode, tuple[str, ...]], ...] = (
 )
 
 
+@lru_cache(maxsize=4096)
 def reason_from_words(code: str | None, text: str | None) -> ReasonCode | None:
     """The canonical reason for a code and/or free text; ``other`` when given but not known."""
     if code:

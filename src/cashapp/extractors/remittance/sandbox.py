@@ -2,11 +2,12 @@
 
 RELIABILITY.md 3.1/3.4: a parser crash, hang, ``RecursionError`` or memory blow-up must
 never take down the calling worker. ``run_sandboxed("pkg.module:function", data, limits)``
-starts ``python -m cashapp.extractors.remittance.sandbox``, which sets ``RLIMIT_AS``,
-``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` (no files written), reads ``data`` from stdin, calls the
-function and prints its JSON result. Progress lines the function writes to stderr
-(``progress: page 3``) name where a failure happened. (Statements have their own sandbox in
-another package; this one is generic and small on purpose.)
+starts ``python -m cashapp.extractors.remittance.sandbox``, which first sets ``RLIMIT_AS``,
+``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` (no files written) on itself, then reads ``data`` from
+stdin, calls the function and prints its JSON result; the parent enforces the wall clock.
+Progress lines the function writes to stderr (``progress: page 3``) name where a failure
+happened. (Statements may get their own sandbox in another package; this one is generic
+and small on purpose.)
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ class SandboxLimits:
     wall_seconds: float = 30.0
 
 
-def _child_limits(limits: SandboxLimits) -> None:  # pragma: no cover - runs in the child
+def _apply_limits(memory_bytes: int, cpu_seconds: int) -> None:  # pragma: no cover - child
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (limits.memory_bytes, limits.memory_bytes))
-    resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
@@ -56,12 +57,19 @@ def run_sandboxed(target: str, data: bytes, limits: SandboxLimits, *, source: st
     }
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "cashapp.extractors.remittance.sandbox", target],
+            [
+                sys.executable,
+                "-m",
+                "cashapp.extractors.remittance.sandbox",
+                target,
+                str(limits.memory_bytes),
+                str(limits.cpu_seconds),
+            ],
             input=data,
             capture_output=True,
             timeout=limits.wall_seconds,
             env=env,
-            preexec_fn=lambda: _child_limits(limits),
+            start_new_session=True,  # the child and anything it starts are killed together
             check=False,
         )
     except subprocess.TimeoutExpired as exc:
@@ -93,9 +101,17 @@ def idle(data: bytes) -> None:
     time.sleep(float(data.decode() or "60"))
 
 
+def hog(data: bytes) -> int:
+    """Allocates ``data`` bytes (a self-check of the memory limit, used by the tests)."""
+    return len(bytearray(int(data.decode())))
+
+
 def _main() -> int:  # pragma: no cover - the child process
     import importlib
 
+    # limits are set by the child itself, before it reads a byte of the untrusted input
+    # (no preexec_fn: it is unsafe in a parent with threads, such as an API worker)
+    _apply_limits(int(sys.argv[2]), int(sys.argv[3]))
     module_name, _, function_name = sys.argv[1].partition(":")
     function = getattr(importlib.import_module(module_name), function_name)
     data = sys.stdin.buffer.read()

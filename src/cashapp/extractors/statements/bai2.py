@@ -9,6 +9,9 @@ Signs come from the type code: 100-399 and 920-959 are credits, 400-699 and 960-
 A detail with any other code cannot be signed; it is kept as an ``info`` line and the
 statement says so. Trailer control totals and record counts are checked: a mismatch is a
 warning, a blank control total is accepted (some banks send none).
+
+``bank_ref``: the 16 record's bank reference, else its customer reference, else
+``<account>-<as-of date>:<index of the 16 in the account>``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine, LineStatus, StatementFile
 from cashapp.extractors.statements.bai2_accounts import (
     GROUP_STATUS,
+    INTERIM,
     Account,
     Group,
     currency_code,
@@ -110,6 +114,11 @@ class _Reader:
             if status not in ("", "1"):
                 meaning = GROUP_STATUS.get(status, "unknown status")
                 self.group.notes.append(f"line {record.line}: group status {status} ({meaning})")
+            modifier = fields[6].strip() if len(fields) > 6 else ""
+            if modifier in INTERIM:
+                self.group.notes.append(
+                    f"line {record.line}: {INTERIM[modifier]} report; balances may still change"
+                )
             return
         group = self.group
         if group is None:

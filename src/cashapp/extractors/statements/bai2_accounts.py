@@ -17,6 +17,8 @@ from cashapp.extractors.statements.fixed_width import distinct_refs
 
 # 02 group status: 1 update is the normal case; the others are said on every statement.
 GROUP_STATUS = {"2": "deletion", "3": "correction", "4": "test only"}
+# 02 as-of-date modifiers of reports that are not final (2 and 4 are final).
+INTERIM = {"1": "interim previous-day", "3": "interim same-day"}
 
 
 @dataclass(slots=True)

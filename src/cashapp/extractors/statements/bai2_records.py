@@ -160,6 +160,8 @@ class FieldCursor:
     def rest(self) -> str:
         """The free text: what is left of the current piece, then the continuations."""
         text = ",".join(self._parts[self._at :])
+        if len(text) > MAX_TEXT:
+            raise FieldError("text", f"text is over {MAX_TEXT} characters", self.line)
         full = self._pieces[self._index].full
         for piece in self._pieces[self._index + 1 :]:
             if text and piece.content:

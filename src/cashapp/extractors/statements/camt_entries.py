@@ -12,6 +12,12 @@ line for an entry without details.
   ``/<n>`` for the n-th detail of a batch, so batch lines stay distinct), else
   ``TxDtls/Refs/EndToEndId``; placeholders such as ``NOTPROVIDED`` do not count. Lines
   with none get ``None`` here and a key derived from the statement later (``camt``).
+- ``extra`` (inspect only): ``entry_reference`` (NtryRef), ``entry_bank_ref``
+  (Ntry/AcctSvcrRef, the key camt.054 details are linked by), ``payment_information_id``,
+  ``batch_transactions`` (Btch/NbOfTxs), ``detail`` (n-th TxDtls of a batch),
+  ``bank_transaction_code_proprietary``, ``instruction_id``, ``transaction_id``, ``uetr``,
+  ``return_reason`` (RtrInf/Rsn), ``exchange_rate``, ``charges_currency``, ``entry_charges``
+  (charges booked on a batch entry as a whole).
 """
 
 from __future__ import annotations

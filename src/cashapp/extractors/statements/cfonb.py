@@ -5,6 +5,10 @@ complements, and one ``07`` (nouveau solde); a file holds several accounts and d
 come one a line or as one run of 120-character blocks. Record layout: ``cfonb_records``;
 05 qualifiers: ``cfonb_details``.
 
+``bank_ref``: the 05 ``REF`` (the bank's operation reference), else the 04 reference zone
+(positions 105-120), else ``<statement id>:<index of the 04 in the statement>``; a reference
+used twice in one statement gets ``/2`` on its second line.
+
 Lenient by default, as real files need: a blank numéro d'écriture, a blank currency or number
 of decimals on the balance records, lines whose trailing blanks were trimmed. ``strict=True``
 refuses those. Structure errors (a 04 outside a statement, a statement without its 07, an

@@ -109,6 +109,7 @@ class Movement:
             currency=self.currency,
             booking_date=self.record.date,
             value_date=record_date(text[42:48], "date de valeur"),
+            reversal=bool(text[40:42].strip()),  # a motif de rejet: the return of an operation
             counterparty_name=(debtor if credit else creditor) or debtor or creditor,
             ultimate_party=ultimate,
             end_to_end_id=end_to_end or None,

@@ -8,7 +8,8 @@ the code). Every record shares the account block::
     17-19 code devise   20 nombre de décimales   22-32 numéro de compte
     33-34 code opération interbancaire (04/05)   35-40 date (JJMMAA)
 
-then 01/07: 91-104 solde; 04: 41-42 motif de rejet, 43-48 date de valeur, 49-79 libellé,
+then 01/07: 91-104 solde; 04: 41-42 motif de rejet (a returned operation: ``reversal``),
+43-48 date de valeur, 49-79 libellé,
 82-88 numéro d'écriture, 89 indice d'exonération, 90 indice d'indisponibilité, 91-104 montant,
 105-120 zone référence; 05: 46-48 qualifiant, 49-118 informations complémentaires.
 

@@ -2,7 +2,8 @@
 
 A file is one or more ``0`` header ... ``9`` trailer sections, each with one statement: ``1``
 old balance, movements (``21`` with its ``22``/``23``), information (``31``/``32``/``33``),
-free communication (``4``), ``8`` new balance. Records are 128 characters (``coda_records``).
+free communication (``4``, kept as the statement's ``information``), ``8`` new balance.
+Records are 128 characters (``coda_records``).
 
 A movement is one bank entry. When the bank globalises (transaction type 1 or 2 with
 details of type 5, 6 or 7), each detail becomes a line of that entry, like a camt batch
@@ -10,6 +11,10 @@ booking, provided the details add up to the total; otherwise the total stays one
 the statement says why. Details of type 8 and 9 only describe their movement (gross amount,
 charges...) and go into its ``additional_info``. The trailer's record count and totals are
 checked; a mismatch is a warning on the statement (test files often carry stale trailers).
+
+``bank_ref``: the 2.1 bank reference (positions 11-31); a detail line of a globalisation uses
+its own reference, else ``<total's reference>/<detail number>``; without any reference,
+``<statement id>:<sequence number>``.
 """
 
 from __future__ import annotations
@@ -87,7 +92,6 @@ class _Draft:
     opening: OldBalance
     movements: list[Movement] = field(default_factory=list)
     closing: Decimal | None = None
-    closing_line: int | None = None
     closing_date: date | None = None
     free_text: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -103,7 +107,6 @@ class _Reader:
     section: list[_Draft] = field(default_factory=list)
     statements: list[Statement] = field(default_factory=list)
     ids: StatementIds = field(default_factory=StatementIds)
-    last_info: Movement | None = None
     duplicate: bool = False  # the header's duplicate code (position 17)
 
     def _fail(self, line: int, message: str) -> StatementParseError:
@@ -155,7 +158,6 @@ class _Reader:
         elif kind == "8":
             draft.records += 1
             draft.closing = amount(text[41], text[42:57], draft.opening.currency, "new balance")
-            draft.closing_line = line
             draft.closing_date = when(text[57:63], "new balance date")
             account = text[4:41].strip()
             if draft.opening.account not in account and account not in ("", draft.opening.account):
@@ -173,7 +175,6 @@ class _Reader:
         article = text[1]
         if article == "1":
             draft.movements.append(movement(text, line, draft.opening.currency))
-            self.last_info = None
             return
         if article not in ("2", "3"):
             raise FieldError("article code", f"unknown movement article 2.{article}")

@@ -108,6 +108,7 @@ def _line(
         currency=currency,
         booking_date=item.entry_date or head.entry_date,
         value_date=item.value_date,
+        reversal="r_transaction" in item.extra,  # 2.2 pos. 113: reject, return, refund, reversal
         counterparty_name=item.counterparty_name or None,
         counterparty_account=item.counterparty_account or None,
         counterparty_bic=item.bic or None,

@@ -84,7 +84,6 @@ def parse_details(raw: str) -> dict[str, Any]:
 
 # Free-text layouts that still name the counterparty: Knab/SNS "REK: ... NAAM: ...", and ABN
 # AMRO's classic layout (account, then the name up to a run of spaces).
-_NAAM = re.compile(r"\bNAAM:\s*(.+?)\s*$", re.M)
 _REK = re.compile(r"\bREK:\s*([A-Z]{2}\d{2}[A-Z0-9]{8,30}|\d{5,12})")
 _ABN_CLASSIC = re.compile(r"(?:GIRO\s+(\d+)|(\d\d\.\d\d\.\d\d\.\d{3}))\s+(\S.*?)(?:\s{2,}|$)")
 
@@ -92,9 +91,9 @@ _ABN_CLASSIC = re.compile(r"(?:GIRO\s+(\d+)|(\d\d\.\d\d\.\d\d\.\d{3}))\s+(\S.*?)
 def _free_text_details(lines: list[str]) -> dict[str, Any]:
     text = join_lines(lines)
     facts: dict[str, Any] = {"remittance_text": _clean(text)}
-    name = _NAAM.search("\n".join(lines))
-    if name:
-        facts["counterparty_name"] = _clean(name.group(1))
+    name = next((line.split("NAAM:", 1)[1] for line in lines if "NAAM:" in line), None)
+    if name is not None and name.strip():
+        facts["counterparty_name"] = _clean(name)
     account = _REK.search(text)
     if account:
         facts["counterparty_account"] = account.group(1)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -50,8 +51,6 @@ _HEADER_FIELD = re.compile(rf"({_HEADER_NAMES})\s*:\s*(.*?)\s*(?=(?:{_HEADER_NAM
 _XML_DECL_ENCODING = re.compile(rb"<\?xml[^>]*encoding=[\"']([A-Za-z0-9_.-]+)[\"']")
 _OFX_PI_VERSION = re.compile(r"<\?OFX[^>]*VERSION=\"(\d+)\"")
 _DTD = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.I)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 _END = re.compile(r"</OFX>\s*$")
 _STATEMENT = re.compile(r"<(STMTRS|CCSTMTRS|INVSTMTRS)>")
 _TRANSACTION = re.compile(r"<(STMTTRN|INVTRAN)>")
@@ -94,9 +93,9 @@ class _Reader:
             self.fail(dtd.start(), "DOCTYPE/ENTITY declarations are forbidden")
         self.check_version()
         if "<!--" in text:  # keep offsets (line numbers): blank comments out, same length
-            text = _COMMENT.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
+            text = self.replace_sections(text, "<!--", "-->", _blank)
         if "<![CDATA[" in text:
-            text = _CDATA.sub(_cdata_text, text)
+            text = self.replace_sections(text, "<![CDATA[", "]]>", _cdata_text)
         self.text = text
         if not _END.search(text):
             self.fail(len(text), "no closing </OFX>: the file is truncated")
@@ -114,6 +113,23 @@ class _Reader:
                 self.fail(start.start(), f"<{kind}> is never closed: the file is truncated")
             statements.append(self.statement(kind, start.end(), end, i))
         return StatementFile(format="ofx", statements=_distinct_refs(statements))
+
+    def replace_sections(
+        self, text: str, opening: str, closing: str, replace_with: Callable[[str], str]
+    ) -> str:
+        """Each ``opening...closing`` section replaced, found by a linear scan (a lazy regex
+        is quadratic on many unclosed openings); an unclosed one is an error."""
+        out: list[str] = []
+        position = 0
+        while (start := text.find(opening, position)) >= 0:
+            stop = text.find(closing, start + len(opening))
+            if stop < 0:
+                self.fail(start, f"{opening} is never closed")
+            stop += len(closing)
+            out += (text[position:start], replace_with(text[start:stop]))
+            position = stop
+        out.append(text[position:])
+        return "".join(out)
 
     def check_version(self) -> None:
         if re.match(r"\s*OFXHEADER\s*:", self.text):
@@ -174,6 +190,8 @@ class _Reader:
         text = self.text
         blocks: list[Block] = []
         position = start
+        invlist_end = text.find("</INVTRANLIST>", start, end)
+        invlist_end = end if invlist_end < 0 else invlist_end
         while True:
             match = _TRANSACTION.search(text, position, end)
             if match is None:
@@ -183,11 +201,8 @@ class _Reader:
             block_end = stop.start() if stop else end
             if match.group(1) == "INVTRAN":  # TOTAL and the like follow </INVTRAN>
                 following = _TRANSACTION.search(text, block_end, end)
-                invlist_end = text.find("</INVTRANLIST>", match.end(), end)
-                block_end = min(
-                    following.start() if following else end,
-                    invlist_end if invlist_end >= 0 else end,
-                )
+                list_end = invlist_end if invlist_end > match.end() else end
+                block_end = min(following.start() if following else end, list_end)
             values = dict(_LEAF.findall(text, match.end(), block_end))
             blocks.append((match.group(1), match.start(), values))
             if len(blocks) > MAX_TRANSACTIONS:
@@ -295,9 +310,14 @@ class _Reader:
         )
 
 
-def _cdata_text(match: re.Match[str]) -> str:
+def _cdata_text(section: str) -> str:
     """A CDATA section as plain element text, padded to keep later offsets (line numbers)."""
-    return match.group(1).replace("<", "&lt;").ljust(len(match.group(0)))
+    return section[9:-3].replace("&", "&amp;").replace("<", "&lt;").ljust(len(section))
+
+
+def _blank(comment: str) -> str:
+    """A comment blanked out, its newlines kept (line numbers stay right)."""
+    return re.sub(r"[^\n]", " ", comment)
 
 
 def _exact(text: str) -> Decimal:
