@@ -13,7 +13,7 @@ from cashapp.core.settings import Settings, load_settings
 from cashapp.domain.remittances import RemittanceFile
 from cashapp.domain.statements import StatementFile
 from cashapp.extractors.registry import pick_reader
-from cashapp.extractors.sandbox import check_size, read_in_sandbox, refuse_archive
+from cashapp.extractors.sandbox import TAIL_BYTES, check_size, read_in_sandbox, refuse_archive
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 
@@ -26,7 +26,7 @@ def read_bytes(
     Raises an ``InputError`` subclass naming ``source`` on anything it cannot read.
     """
     check_size(len(data), source=source, max_bytes=max_bytes)
-    refuse_archive(data[:512], source=source)
+    refuse_archive(data[:512], source=source, tail=data[-TAIL_BYTES:])
     _, reader = pick_reader(data, source=source)
     parsed: StatementFile | RemittanceFile = reader.extract(data, source=source)
     return parsed

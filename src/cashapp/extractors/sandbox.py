@@ -73,10 +73,29 @@ _SIGNALS: dict[int, str] = {
 }
 
 
-def refuse_archive(head: bytes, *, source: str) -> None:
-    """Archives are not statements: ask for the files inside instead of opening them."""
+# An XLSX workbook is a zip whose central directory (at the end) names these members.
+OOXML_WORKBOOK_MEMBERS = (b"[Content_Types].xml", b"xl/workbook.xml")
+TAIL_BYTES = 64 * 1024
+
+
+def is_workbook(tail: bytes) -> bool:
+    """Whether a zip's last bytes (its central directory) name an Office workbook's parts.
+
+    Only a gate: the spreadsheet reader then opens it in the sandbox with its own caps.
+    """
+    return all(member in tail for member in OOXML_WORKBOOK_MEMBERS)
+
+
+def refuse_archive(head: bytes, *, source: str, tail: bytes = b"") -> None:
+    """Archives are not statements: ask for the files inside instead of opening them.
+
+    An XLSX remittance advice is a zip too; it passes when its directory (``tail``)
+    names the parts of a workbook.
+    """
     for offset, magic, kind in ARCHIVES:
         if head[offset : offset + len(magic)] == magic:
+            if kind == "zip" and is_workbook(tail):
+                return
             raise UnknownFormatError(
                 f"a {kind} archive: archives are not read, give the statement files inside",
                 file=source,
@@ -102,14 +121,16 @@ def read_in_sandbox(
     """
     if isinstance(path_or_bytes, bytes):
         check_size(len(path_or_bytes), source=source, max_bytes=settings.max_file_bytes)
-        refuse_archive(path_or_bytes[:512], source=source)
+        refuse_archive(path_or_bytes[:512], source=source, tail=path_or_bytes[-TAIL_BYTES:])
         payload, path = path_or_bytes, None
     else:
         path = Path(path_or_bytes)
         try:
             check_size(path.stat().st_size, source=source, max_bytes=settings.max_file_bytes)
             with path.open("rb") as handle:
-                refuse_archive(handle.read(512), source=source)
+                head = handle.read(512)
+                handle.seek(max(0, path.stat().st_size - TAIL_BYTES))
+                refuse_archive(head, source=source, tail=handle.read(TAIL_BYTES))
         except OSError as exc:
             raise InputError(f"cannot read the file: {exc.strerror}", file=source) from None
         payload = None

@@ -21,7 +21,11 @@ from cashapp.extractors.statements import mt940
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,()'"
 WORD = st.text(alphabet=ALPHABET, min_size=1, max_size=12)
 TEXT = st.lists(WORD, min_size=1, max_size=12).map(" ".join).filter(lambda t: len(t) <= 140)
-REF = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=4, max_size=16)
+# Banks' placeholders for "no reference" are read as no reference: never drawn as one.
+PLACEHOLDERS = {"NONREF", "NOREF", "NOTPROVIDED", "NONE"}
+REF = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=4, max_size=16).filter(
+    lambda ref: ref not in PLACEHOLDERS
+)
 CURRENCIES = ("EUR", "CHF", "JPY", "BHD", "PLN")
 
 
