@@ -22,7 +22,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
 
 def test_a_zip_of_statements_is_refused_by_name() -> None:
     data = _zip({"statement.xml": b"<Document/>", "[Content_Types].xml": b"<Types/>"})
-    with pytest.raises(UnknownFormatError, match="upload.zip: a zip archive"):
+    with pytest.raises(UnknownFormatError, match=r"upload\.zip: a zip archive"):
         read_bytes(data, source="upload.zip")
 
 
