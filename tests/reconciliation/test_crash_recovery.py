@@ -271,6 +271,24 @@ def test_connection_terminated_mid_apply_rolls_back_and_retry_completes(
     assert_complete(engine, tenant, line_ids)
 
 
+def test_error_inside_the_apply_transaction_rolls_back_and_retry_completes(
+    engine, tenant, database_url
+) -> None:
+    """I10 on both backends: an error raised after the apply wrote everything (flushed, not
+    committed) leaves no orphan decision, application, allocation or outbox row."""
+    line_ids = build_batch(engine, tenant, 6)
+    for index, line in enumerate(line_ids):
+        with pytest.raises(RuntimeError), write_transaction(engine) as session:
+            apply_proposal(
+                session, tenant, line, plan_line(index)[1], actor_type=ActorType.RULE, actor_id="x"
+            )
+            session.flush()
+            raise RuntimeError("the connection went away")
+        assert assert_nothing_partial(engine, tenant, line_ids) == 0
+    apply_all(database_url, tenant, line_ids)
+    assert_complete(engine, tenant, line_ids)
+
+
 def reverse_and_reapply(
     url: str, tenant: int, plan: list[tuple[int, str]], role: int, barrier: Any, out: Any
 ) -> None:
