@@ -30,7 +30,7 @@ from cashapp.domain.ledger import OpenItem
 from cashapp.domain.money import from_minor
 from cashapp.domain.proposals import AllocationKind, Proposal, ProposedAllocation
 from cashapp.domain.reasons import ReasonCode
-from cashapp.reconciliation.apply import ActorType, apply_proposal
+from cashapp.reconciliation.apply import ActorType, apply_proposal, reverse_application
 from cashapp.reconciliation.audit import audit_ledger
 from cashapp.reconciliation.open_items import import_open_items
 from cashapp.storage.transactions import read_session, write_transaction
@@ -410,24 +410,33 @@ def test_concurrent_reverse_and_reapply(engine, tenant, ledger, database_url) ->
         assert sorted(opens[f"{prefix}-{s}"] for s in "ABC") in ([0, 10000, 10000], [10000] * 3)
 
 
-def test_open_item_import_racing_an_apply_keeps_the_application(
-    engine, tenant, ledger, backend, request
-) -> None:
-    """An ERP open-item import that read an invoice as untouched just before an apply commits
-    must not overwrite the open amount the apply reduced (a lost update breaks R3)."""
+RACE_PROPOSAL = Proposal(
+    allocations=(
+        ProposedAllocation(
+            kind=AllocationKind.INVOICE, invoice_number="RACE-1", amount=from_minor(10000, "EUR")
+        ),
+    ),
+    confidence=1.0,
+)
+LOST_UPDATE = (
+    "bug: upsert_open_items reads open_item without a row lock, then writes absolute amounts"
+    " (open_minor, baseline_open_minor: the ERP's when it read the item as untouched, its own"
+    " stale read otherwise); on PostgreSQL under READ COMMITTED the UPDATE waits for the"
+    " apply/reverse row lock and then overwrites the open amount it committed (auditor R3)"
+)
 
+
+@pytest.mark.parametrize("operation", ["apply", "reverse"])
+def test_open_item_import_racing_the_ledger_loses_no_update(
+    engine, tenant, ledger, backend, request, operation
+) -> None:
+    """An ERP open-item import (the due date moved) that read an invoice just before an apply
+    or a reversal commits must not overwrite the open amount that apply or reversal set."""
     if backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="bug: upsert_open_items reads open_item without a row lock and then writes absolute"
-                " amounts; under READ COMMITTED its UPDATE waits for the apply's row lock and then"
-                " overwrites open_minor/baseline with the ERP figures, erasing the committed"
-                " application's reduction (auditor R3)",
-            )
-        )
+        request.applymarker(pytest.mark.xfail(strict=True, reason=LOST_UPDATE))
     ledger.invoice("RACE-1", "100.00")
     (line,) = ledger.lines(("100.00", "RACE-1"))
+    application = ledger.apply(line, RACE_PROPOSAL) if operation == "reverse" else 0
     rescheduled = OpenItem(
         invoice_number="RACE-1",
         customer_id="C1",
@@ -449,28 +458,19 @@ def test_open_item_import_racing_an_apply_keeps_the_application(
 
     importer = threading.Thread(target=erp_import)
     with write_transaction(engine) as session:
-        apply_proposal(
-            session,
-            tenant,
-            line,
-            Proposal(
-                allocations=(
-                    ProposedAllocation(
-                        kind=AllocationKind.INVOICE,
-                        invoice_number="RACE-1",
-                        amount=from_minor(10000, "EUR"),
-                    ),
-                ),
-                confidence=1.0,
-            ),
-            actor_type=ActorType.RULE,
-            actor_id="race",
-        )
-        session.flush()  # the invoice row is locked, open 0, not committed yet
+        if operation == "apply":
+            apply_proposal(
+                session, tenant, line, RACE_PROPOSAL, actor_type=ActorType.RULE, actor_id="race"
+            )
+        else:
+            reverse_application(
+                session, tenant, application, actor_type=ActorType.USER, actor_id="race"
+            )
+        session.flush()  # the invoice row is locked and moved, not committed yet
         importer.start()
-        time.sleep(1.0)  # the import reads the committed (untouched) row and waits to write
+        time.sleep(1.0)  # the import reads the committed row and waits to write
     importer.join(timeout=30)
     assert errors == []
     with read_session(engine) as session:
         assert audit_ledger(session, tenant) == []
-    assert ledger.open_minor("RACE-1") == 0
+    assert ledger.open_minor("RACE-1") == (0 if operation == "apply" else 10000)
