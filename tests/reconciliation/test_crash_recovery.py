@@ -225,6 +225,64 @@ def test_sigkill_mid_batch_then_rerun(engine, tenant, database_url, seed) -> Non
     assert_complete(engine, tenant, line_ids)
 
 
+def lettrage_run(url: str, tenant: int) -> None:
+    """The real batch: ``run_lettrage`` with the rules matcher (chunks of 50 lines, all or
+    nothing, a savepoint per line)."""
+    from cashapp.matcher import load_matcher
+    from cashapp.matcher.api import MatchPolicy
+    from cashapp.reconciliation.run import run_lettrage
+    from cashapp.storage.engine import make_engine
+
+    engine = make_engine(url)
+    run_lettrage(engine, tenant, matcher=load_matcher(), policy=MatchPolicy())
+    engine.dispose()
+
+
+def exact_batch(engine: Engine, tenant: int, count: int) -> list[int]:
+    """``count`` invoices, each paid exactly by one line quoting its number."""
+    items = [
+        OpenItem(
+            invoice_number=f"INV-{70000 + i}",
+            customer_id=f"C{i % 40}",
+            customer_name=f"Customer {i % 40} GmbH",
+            issue_date=date(2025, 10, 1),
+            due_date=date(2025, 10, 31),
+            currency="EUR",
+            amount=from_minor(invoice_minor(i), "EUR"),
+            open_amount=from_minor(invoice_minor(i), "EUR"),
+        )
+        for i in range(count)
+    ]
+    with write_transaction(engine) as session:
+        import_open_items(session, tenant, items)
+    builder = LedgerBuilder(engine=engine, tenant=tenant)
+    specs = [
+        (str(from_minor(invoice_minor(i), "EUR")), f"Rechnung INV-{70000 + i}")
+        for i in range(count)
+    ]
+    return builder.lines(*specs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [11])
+def test_sigkill_mid_lettrage_run_then_rerun(engine, tenant, database_url, seed) -> None:
+    """I7 on the real run: killed mid-run, no chunk is half there; the re-run finishes."""
+    rng = random.Random(seed)
+    count = 800
+    line_ids = exact_batch(engine, tenant, count)
+    engine.dispose()
+    child = FORK.Process(target=lettrage_run, args=(database_url, tenant))
+    child.start()
+    applied = kill_when(engine, tenant, child, rng.choice([1, 50]), 0.0)
+    assert 0 < applied < count
+    assert applied % 50 == 0  # whole chunks only
+    assert assert_nothing_partial(engine, tenant, line_ids) == applied
+    lettrage_run(database_url, tenant)
+    assert_complete(engine, tenant, line_ids)
+    lettrage_run(database_url, tenant)
+    assert_complete(engine, tenant, line_ids)
+
+
 @pytest.mark.postgres
 def test_connection_terminated_mid_apply_rolls_back_and_retry_completes(
     postgres_engine, postgres_schema
