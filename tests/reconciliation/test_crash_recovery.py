@@ -208,7 +208,7 @@ def kill_when(engine: Engine, tenant: int, process: Any, target: int, jitter: fl
     return count_applications(engine, tenant)
 
 
-@pytest.mark.parametrize("seed", [7, 2026])
+@pytest.mark.parametrize("seed", [7, pytest.param(2026, marks=pytest.mark.slow)])
 def test_sigkill_mid_batch_then_rerun(engine, tenant, database_url, seed) -> None:
     """I7 without failpoints: killed at a random moment, the ledger is whole; a re-run finishes."""
     rng = random.Random(seed)
