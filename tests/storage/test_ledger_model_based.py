@@ -381,7 +381,7 @@ def run_machine(engine: Engine, examples: int, steps: int) -> None:
 
 
 def test_ledger_matches_reference_model(engine: Engine) -> None:
-    run_machine(engine, examples=40, steps=25)
+    run_machine(engine, examples=30, steps=25)
 
 
 @pytest.mark.slow
