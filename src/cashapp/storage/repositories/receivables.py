@@ -131,16 +131,27 @@ def upsert_open_items(
             *_AMOUNTS,
         )
     ]
+    # Lock the existing rows (PostgreSQL; SQLite's writer lock covers it) in id order, the
+    # ledger's lock order, so an apply or reversal committing meanwhile is read, not lost.
+    ids: list[int] = []
     for chunk in _chunks(numbers):
-        rows = session.execute(
-            select(*columns).where(
+        ids += session.execute(
+            select(table_of(OpenItemRow).c.id).where(
                 col(OpenItemRow.tenant_id) == tenant_id,
                 col(OpenItemRow.invoice_number).in_(chunk),
             )
+        ).scalars()
+    for id_chunk in _chunks(sorted(ids)):
+        rows = session.execute(
+            select(*columns)
+            .where(table_of(OpenItemRow).c.id.in_(id_chunk))
+            .order_by(table_of(OpenItemRow).c.id)
+            .with_for_update()
         ).mappings()
         existing.update({row["invoice_number"]: dict(row) for row in rows})
     new = [wanted[n] for n in numbers if n not in existing]
-    changes: list[dict[str, Any]] = []
+    descriptive_changes: list[dict[str, Any]] = []
+    full_changes: list[dict[str, Any]] = []
     unchanged = 0
     for number in numbers:
         if number not in existing:
@@ -152,28 +163,36 @@ def upsert_open_items(
         if all(old[f] == values[f] for f in fields):
             unchanged += 1
             continue
-        change = {
-            f"b_{f}": (values[f] if f in fields else old[f]) for f in (*_DESCRIPTIVE, *_AMOUNTS)
-        }
+        change = {f"b_{f}": values[f] for f in fields}
         change["b_id"] = old["id"]
-        changes.append(change)
+        (full_changes if len(fields) > len(_DESCRIPTIVE) else descriptive_changes).append(change)
     if new:
         bulk_insert(session, table_of(OpenItemRow), new)
-    if changes:
-        table = table_of(OpenItemRow)
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(
-                {
-                    **{name: bindparam(f"b_{name}") for name in (*_DESCRIPTIVE, *_AMOUNTS)},
-                    "version": table.c.version + 1,
-                }
-            ),
-            changes,
-        )
+    table = table_of(OpenItemRow)
+    # Amounts are written only where the ledger has not moved the item: a descriptive change
+    # (a new due date) never writes the open amount back.
+    for names, batch in (
+        (_DESCRIPTIVE, descriptive_changes),
+        ((*_DESCRIPTIVE, *_AMOUNTS), full_changes),
+    ):
+        if batch:
+            session.execute(
+                update(table)
+                .where(table.c.id == bindparam("b_id"))
+                .values(
+                    {
+                        **{name: bindparam(f"b_{name}") for name in names},
+                        "version": table.c.version + 1,
+                    }
+                ),
+                batch,
+            )
     flush(session)
-    return UpsertCounts(created=len(new), updated=len(changes), unchanged=unchanged)
+    return UpsertCounts(
+        created=len(new),
+        updated=len(descriptive_changes) + len(full_changes),
+        unchanged=unchanged,
+    )
 
 
 def _values(tenant_id: int, item: OpenItem, customer_ids: dict[str, int]) -> dict[str, Any]:
