@@ -37,7 +37,7 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
     ReasonCode.PRICING: [
         (r"pric(?:e|ing)(?: difference| error| discrepancy| adjustment)?|wrong price"
          r"|overcharged?", 1.1),
-        (r"(?:ecart|difference|erreur) de prix|prix", 1.0),
+        (r"(?:ecart|difference|erreur) de prix|prix|tarif", 1.0),
         (r"preis(?:differenz|abweichung|fehler|korrektur)?|falscher preis", 1.1),
         (r"prijs(?:verschil|fout|correctie)?", 1.1),
         (r"(?:diferencia|error) de precio|precio", 1.0),
@@ -48,8 +48,9 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
          r"|not received|quantity short|short qty|undelivered", 1.2),
         (r"manquants?|manque|livraison (?:incomplete|partielle)|quantite manquante"
          r"|non livre(?:e|s)?", 1.2),
-        (r"fehlmenge|mindermenge|minderlieferung|fehlende ware|nicht geliefert|teillieferung", 1.2),
-        (r"tekort|ontbrekend(?:e)?|niet geleverd|manco", 1.2),
+        (r"fehlmenge|mindermenge|minderlieferung|fehlende ware|nicht geliefert|teillieferung"
+         r"|unvollstandige? lieferung", 1.2),
+        (r"tekort|ontbrekend(?:e)?|te weinig geleverd|niet geleverd|manco", 1.2),
         (r"faltantes?|falta(?: de)? (?:mercancia|material)|no recibid[oa]s?|envio incompleto", 1.2),
         (r"mancant[ei]|merce mancante|ammanco|consegna parziale|non consegnat[oa]", 1.2),
     ],
@@ -57,16 +58,17 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
         (r"promo(?:tion(?:al)?)?(?: allowance)?|co-?op(?: advertising)?|advertising allowance"
          r"|marketing(?: allowance| fee)?|trade allowance|listing fee", 1.3),
         (r"remise promotionnelle|cooperation commerciale|participation publicitaire", 1.5),
+        (r"publicite|ristourne", 1.3),
         (r"werbekostenzuschuss|wkz|aktion(?:srabatt)?|werbezuschuss", 1.4),
-        (r"promotie(?:bijdrage)?|actie(?:korting)?|reclamebijdrage", 1.3),
+        (r"promotie(?:bijdrage|actie)?|actie(?:korting)?|reclamebijdrage", 1.3),
         (r"promocion(?:al)?|campana|publicidad", 1.3),
         (r"promozion(?:e|ale)|contributo (?:promozionale|pubblicitario)|pubblicita", 1.3),
     ],
     ReasonCode.FREIGHT: [
         (r"freight|shipping(?: cost| costs| charges?)?|carriage"
          r"|delivery (?:charge|fee|cost)s?", 1.2),
-        (r"frais de (?:port|transport|livraison)|transport|port", 1.0),
-        (r"fracht(?:kosten)?|versandkosten|transportkosten|lieferkosten", 1.2),
+        (r"frais de (?:port|transport|livraison)|transport|port|fret", 1.0),
+        (r"fracht(?:kosten)?|versand(?:kosten)?|transportkosten|lieferkosten", 1.2),
         (r"vracht(?:kosten)?|verzendkosten|transportkosten", 1.2),
         (r"flete|portes|gastos de (?:envio|transporte)", 1.2),
         (r"trasporto|spese di (?:spedizione|trasporto)|nolo", 1.2),
@@ -92,7 +94,8 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
          r"|paid twice|already paid|billed twice", 1.5),
         (r"doublon|double (?:paiement|facturation)|deja paye(?:e)?|facture en double", 1.5),
         (r"doppelzahlung|doppelt(?: berechnet| bezahlt)?|bereits bezahlt|doppelberechnung", 1.5),
-        (r"dubbele? (?:betaling|factuur|facturering)|reeds betaald|al betaald", 1.5),
+        (r"dubbele? (?:betaling|factuur|facturering)|dubbel (?:gefactureerd|betaald)"
+         r"|reeds betaald|al betaald", 1.5),
         (r"duplicad[oa]|pago doble|doble (?:pago|factura)|ya pagad[oa]", 1.5),
         (r"duplicat[oa]|doppio pagamento|doppia fattura|gia pagat[oa]", 1.5),
     ],
@@ -102,7 +105,7 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
         (r"retoure|rucksendung|zuruckgesandt|ruckgabe|retourware", 1.2),
         (r"retour(?:zending|nering)?|teruggestuurd|retourgoederen", 1.2),
         (r"devolucion(?:es)?|devuelt[oa]s?|mercancia devuelta", 1.2),
-        (r"reso|resi|restituit[oa]|merce resa", 1.2),
+        (r"reso|resi|restituit[oa]|restituzione|merce resa", 1.2),
     ],
     ReasonCode.OTHER: [
         (r"deduct(?:ion|ed)?|adjustment|short[ -]?paid|withheld|dispute[d]?|claim", 0.5),
