@@ -24,6 +24,7 @@ from cashapp.reconciliation.review_actions import (
     reverse_reviewed,
 )
 from cashapp.storage import review as store
+from cashapp.storage.labels import list_confirmed_applications
 from cashapp.storage.transactions import read_session, write_transaction
 from cashapp.training.review_labels import labelled_sets
 
@@ -86,6 +87,9 @@ def test_review_decisions_become_labelled_examples(ledger: LedgerBuilder) -> Non
     # INV-1001 and INV-1002 are closed now; the reviewer saw them open. INV-1004 went to the matcher.
     assert open_at_review == {"INV-1001": Decimal("100.00"), "INV-1002": Decimal("80.00"),
                               "INV-1003": Decimal("50.00"), "INV-1005": Decimal("20.00")}
+    with read_session(ledger.engine) as session:  # read in pages, the same two applications
+        paged = list_confirmed_applications(session, ledger.tenant, page=1)
+        assert [v.application.bank_line_id for v in paged] == [lines["confirm"], lines["change"]]
     (labelled,) = labelled_sets(labels.ledger, labels.lines, labels.right)
     change_line = next(t for t in labelled.lines if t.key == str(lines["change"]))
     assert "INV-1002" in {r.normalized for r in change_line.references}

@@ -23,17 +23,20 @@ from cashapp.storage.tables import (
 )
 
 
-def list_confirmed_applications(session: Session, tenant_id: int) -> list[ApplicationView]:
+def list_confirmed_applications(session: Session, tenant_id: int, *, page: int = 500) -> list[ApplicationView]:
     """Live applications a person decided (confirm, change, split, write off), oldest first."""
-    ids = session.execute(
+    ids = list(session.execute(
         select(col(ApplicationRow.id))
         .join(DecisionRow, and_(col(DecisionRow.id) == ApplicationRow.decision_id,
                                 col(DecisionRow.tenant_id) == ApplicationRow.tenant_id))
         .where(col(ApplicationRow.tenant_id) == tenant_id, LIVE,
                col(DecisionRow.kind) == "confirmed", col(DecisionRow.actor_type) == "user")
         .order_by(col(ApplicationRow.id))
-    ).scalars().all()
-    return [view for i in ids for view in list_applications(session, tenant_id, application_id=i)]
+    ).scalars().all())
+    views: list[ApplicationView] = []
+    for chunk in (ids[i:i + page] for i in range(0, len(ids), page)):
+        views += list_applications(session, tenant_id, application_ids=chunk, limit=len(chunk))
+    return views
 
 
 def list_rejected_lines(session: Session, tenant_id: int) -> list[BankLineRow]:
