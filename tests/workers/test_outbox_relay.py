@@ -125,12 +125,12 @@ def test_dead_after_the_last_attempt_and_blocks_its_line(engine: Any) -> None:
 
 
 def test_ledger_events_are_delivered_after_commit_in_order(engine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Apply then reverse through the ledger's use cases: both events reach the ERP, in order,
-    signed, once each; the webhook URL is checked when saved through the API."""
+    """Apply (with a deduction) then reverse through the ledger's use cases: the three events
+    reach the ERP in order, signed, once each; the webhook URL is checked when saved."""
     from fastapi.testclient import TestClient
     from tests.api.conftest import make_tenant
-    from tests.api.scenario import invoice_proposal, open_item, store_lines
-    from tests.conftest import LedgerBuilder
+    from tests.api.scenario import open_item, store_lines
+    from tests.conftest import LedgerBuilder, proposal
 
     from cashapp.api.app import create_app
     from cashapp.reconciliation.apply import ActorType, reverse_application
@@ -148,11 +148,15 @@ def test_ledger_events_are_delivered_after_commit_in_order(engine: Any, monkeypa
         rx.secret = created.json()["secret"]
         assert client.post("/v1/open-items", json={"items": [open_item("INV-7", "70.00")]},
                            headers={**headers, "Idempotency-Key": "o1"}).status_code == 200
-        (line,) = store_lines(engine, tenant.id, [("70.00", "Customer One", "INV-7")])
-        app_id = LedgerBuilder(engine, tenant.id).apply(line, invoice_proposal("C1", ("INV-7", "70.00")))
+        (line,) = store_lines(engine, tenant.id, [("60.00", "Customer One", "INV-7 less 10 damaged")])
+        app_id = LedgerBuilder(engine, tenant.id).apply(
+            line, proposal(("invoice", "INV-7", "60.00"), ("deduction", "INV-7", "10.00", "damaged")))
         with write_transaction(engine) as s:
             reverse_application(s, tenant.id, app_id, actor_type=ActorType.USER, actor_id="alice", reason="test")
         relay_until_idle(engine, policy=FAST, max_seconds=10)
-    kinds = [json.loads(body)["lettrage_code"] for body in rx.accepted.values()]
-    assert list(rx.accepted) == [f"application.created:{tenant.id}:{app_id}", f"application.reversed:{tenant.id}:{app_id}"]
-    assert kinds == ["AAA", "AAA"] and rx.rejected_signatures == 0
+    bodies = [json.loads(body) for body in rx.accepted.values()]
+    assert list(rx.accepted) == [f"application.created:{tenant.id}:{app_id}", f"deduction.created:{tenant.id}:{app_id}:1",
+                                 f"application.reversed:{tenant.id}:{app_id}"]
+    assert {b["bank_line_id"] for b in bodies} == {line} and rx.rejected_signatures == 0
+    assert bodies[0]["lettrage_code"] == bodies[2]["lettrage_code"] == "AAA"  # the deduction closes INV-7
+    assert (bodies[1]["reason_code"], bodies[1]["amount"], bodies[1]["invoice_number"]) == ("damaged", "10.00", "INV-7")

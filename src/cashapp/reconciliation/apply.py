@@ -1,7 +1,7 @@
 """Apply and reverse: one bank line's application is one transaction of the caller's.
 
 ``apply_proposal`` writes the decision, the application, its allocations, the invoices'
-open amounts (relative UPDATEs), the lettrage code and an outbox event, all flushed into
+open amounts (relative UPDATEs), the lettrage code and its outbox events (``reconciliation.ledger_events``), all flushed into
 the session the edge commits. ``reverse_application`` never deletes: it writes a reversing
 application, marks the original reversed and restores the open amounts. The database backs
 every rule checked here (R1, R2, R3, R8, R9); the checks give clear errors first.
@@ -24,6 +24,7 @@ from cashapp.core.errors import (
 )
 from cashapp.domain.money import AmountError, to_minor
 from cashapp.domain.proposals import CASH_KINDS, AllocationKind, Proposal
+from cashapp.reconciliation import ledger_events
 from cashapp.reconciliation.lettrage import lettrage_code
 from cashapp.storage import Session
 from cashapp.storage.records import to_json
@@ -160,27 +161,16 @@ def apply_proposal(
     )
     for number, reduction in sorted(reductions.items(), key=lambda nr: invoices[nr[0]].id):
         ledger.move_open_amount(session, tenant, invoices[number].id, -reduction)
-    ledger.add_outbox_event(
+    ledger_events.application_created(
         session,
         tenant,
-        event_id=f"application.created:{tenant}:{application_id}",
-        kind="application.created",
-        payload={
-            "application_id": application_id,
-            "bank_ref": line.bank_ref,
-            "lettrage_code": code,
-            "partial": partial,
-            "currency": currency,
-            "allocations": [
-                {
-                    "kind": a.kind.value,
-                    "invoice_number": a.invoice_number,
-                    "amount_minor": m,
-                    "reason_code": a.reason_code.value if a.reason_code else None,
-                }
-                for a, m in zip(proposal.allocations, amounts, strict=True)
-            ],
-        },
+        application_id=application_id,
+        bank_line_id=bank_line_id,
+        bank_ref=line.bank_ref,
+        lettrage_code=code,
+        partial=partial,
+        currency=currency,
+        allocations=list(zip(proposal.allocations, amounts, strict=True)),
         at=now,
     )
     return Applied(
@@ -247,17 +237,14 @@ def reverse_application(
     ledger.mark_reversed(session, tenant, original.id, reversal_id=reversal_id, at=now)
     for invoice_id in sorted(restore):
         ledger.move_open_amount(session, tenant, invoice_id, restore[invoice_id])
-    ledger.add_outbox_event(
+    ledger_events.application_reversed(
         session,
         tenant,
-        event_id=f"application.reversed:{tenant}:{original.id}",
-        kind="application.reversed",
-        payload={
-            "application_id": original.id,
-            "reversal_id": reversal_id,
-            "lettrage_code": original.lettrage_code,
-            "reason": reason,
-        },
+        application_id=original.id,
+        reversal_id=reversal_id,
+        bank_line_id=original.bank_line_id,
+        lettrage_code=original.lettrage_code,
+        reason=reason,
         at=now,
     )
     return reversal_id

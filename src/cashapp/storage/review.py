@@ -249,6 +249,7 @@ class ApplicationView:
 def list_applications(
     session: Session, tenant_id: int, *, bank_line_id: int | None = None,
     application_id: int | None = None, after_id: int | None = None, limit: int = 100,
+    application_ids: list[int] | None = None,
 ) -> list[ApplicationView]:
     query = (select(ApplicationRow, col(BankLineRow.bank_ref))
              .join(BankLineRow, and_(col(BankLineRow.id) == ApplicationRow.bank_line_id,
@@ -260,6 +261,8 @@ def list_applications(
         query = query.where(col(ApplicationRow.id) == application_id)
     if after_id is not None:
         query = query.where(col(ApplicationRow.id) > after_id)
+    if application_ids is not None:
+        query = query.where(col(ApplicationRow.id).in_(application_ids))
     apps = session.execute(query.order_by(col(ApplicationRow.id)).limit(limit)).all()
     ids = [a.id for a, _ in apps]
     allocations: dict[int, list[AllocationView]] = {i: [] for i in ids if i is not None}

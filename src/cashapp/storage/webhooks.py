@@ -34,7 +34,6 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from cashapp.core.clock import utc_now
 from cashapp.storage.tables.columns import id_field, ref_field, timestamp_field
 from cashapp.storage.tables.integration import OutboxRow
-from cashapp.storage.tables.ledger import ApplicationRow
 
 PENDING, DELIVERED, DEAD = "pending", "delivered", "dead"
 
@@ -101,24 +100,16 @@ class DueDelivery:
     attempts: int
 
 
-def ordering_key_of(session: Session, tenant_id: int, payload: str, event_id: str) -> str:
+def ordering_key_of(payload: str, event_id: str) -> str:
     """The bank line an event is about (its order group); the event itself when none is named.
 
-    The line is named by the payload (``bank_line_id``) or found through its application.
+    Every ledger event names its line in the payload (``bank_line_id``).
     """
     try:
         data = json.loads(payload)
     except ValueError:
         data = None
-    if not isinstance(data, dict):
-        return f"event:{event_id}"
-    line = data.get("bank_line_id")
-    if line is None and isinstance(data.get("application_id"), int):
-        line = session.exec(
-            select(ApplicationRow.bank_line_id).where(
-                ApplicationRow.tenant_id == tenant_id, ApplicationRow.id == data["application_id"]
-            )
-        ).first()
+    line = data.get("bank_line_id") if isinstance(data, dict) else None
     return f"line:{line}" if line is not None else f"event:{event_id}"
 
 
@@ -168,7 +159,7 @@ def fan_out(session: Session, *, tenant_id: int | None = None, now: datetime | N
                     endpoint_id=endpoint.id,
                     outbox_id=event.id,
                     event_id=event.event_id,
-                    ordering_key=ordering_key_of(session, endpoint.tenant_id, event.payload, event.event_id),
+                    ordering_key=ordering_key_of(event.payload, event.event_id),
                     next_attempt_at=moment,
                 )
             )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,14 +35,18 @@ def train(
     confirmed: Sequence[LabelledSet] = (),
     version: str | None = None,
     seeds: Sequence[int] = TRAIN_SEEDS,
+    size: Mapping[str, int] | None = None,
 ) -> TrainingReport:
     """Retrain on generated scenarios plus ``confirmed`` review decisions; promote only a
-    model that measures no worse on the held-out evaluation scenario."""
-    sets = [generated_set(seed) for seed in seeds] + list(confirmed)
-    evaluation = [generated_set(EVAL_SEED)]
+    model that measures no worse on the held-out evaluation scenario. ``size`` overrides the
+    generated scenarios' size (``customers``, ``open_items``, ``lines``)."""
+    scenario = {**SIZE, **(size or {})}
+    sets = [generated_set(seed, **scenario) for seed in seeds] + list(confirmed)
+    evaluation = [generated_set(EVAL_SEED, **scenario)]
+    reviewed = sum(len(s.lines) for s in confirmed)
     data = (f"{len(seeds)} generated scenarios (seeds {', '.join(map(str, seeds))}, "
-            f"{SIZE['customers']} customers, {SIZE['open_items']} open items, "
-            f"{SIZE['lines']} lines each) + {len(confirmed)} sets of confirmed decisions; "
+            f"{scenario['customers']} customers, {scenario['open_items']} open items, "
+            f"{scenario['lines']} lines each) + {reviewed} reviewed lines in {len(confirmed)} sets; "
             f"evaluation: generated seed {EVAL_SEED}")
     return train_matcher(sets, evaluation, model_dir, version=version, training_data=data)
 
