@@ -89,7 +89,8 @@ class ReferenceLedger:
             if number is not None:
                 self.invoices[number].open -= minor
         self.live[line.id] = Live(application, allocations)
-        self.outbox_events += 1
+        # application.created, plus one deduction.created per deduction allocation
+        self.outbox_events += 1 + sum(1 for kind, _, _ in allocations if kind == "deduction")
 
     def expected_reverse_error(self, application: int) -> type | None:
         if application in self.reversals:
