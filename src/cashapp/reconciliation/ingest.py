@@ -48,14 +48,8 @@ def store_statement_file(
     size_bytes: int = 0,
 ) -> StoredFile:
     """Store ``parsed`` (read from a file whose bytes hash to ``sha256``) for ``tenant``."""
-    file_id, created = bank.record_file(
-        session,
-        tenant,
-        sha256=sha256,
-        format=parsed.format,
-        filename=filename,
-        size_bytes=size_bytes,
-        received_at=utc_now(),
+    file_id, created = _record_file(
+        session, tenant, parsed.format, sha256=sha256, filename=filename, size_bytes=size_bytes
     )
     if not created:
         return StoredFile(file_id=file_id, created=False, kind="statement", format=parsed.format)
@@ -100,18 +94,27 @@ def store_remittance_file(
     size_bytes: int = 0,
 ) -> StoredFile:
     """Store the advices of a remittance file, once per file content."""
-    file_id, created = bank.record_file(
-        session,
-        tenant,
-        sha256=sha256,
-        format=parsed.format,
-        filename=filename,
-        size_bytes=size_bytes,
-        received_at=utc_now(),
+    file_id, created = _record_file(
+        session, tenant, parsed.format, sha256=sha256, filename=filename, size_bytes=size_bytes
     )
     if not created:
         return StoredFile(file_id=file_id, created=False, kind="remittance", format=parsed.format)
     count = remittances.add_remittances(session, tenant, file_id, parsed.remittances)
     return StoredFile(
         file_id=file_id, created=True, kind="remittance", format=parsed.format, remittances=count
+    )
+
+
+def _record_file(
+    session: Session, tenant: int, file_format: str, *, sha256: str, filename: str, size_bytes: int
+) -> tuple[int, bool]:
+    """The file's id, and whether it is new (the same content is recorded once per tenant)."""
+    return bank.record_file(
+        session,
+        tenant,
+        sha256=sha256,
+        format=file_format,
+        filename=filename,
+        size_bytes=size_bytes,
+        received_at=utc_now(),
     )
