@@ -44,7 +44,7 @@ _NO_REFERENCE = frozenset({"", "NONREF", "NOREF", "NOTPROVIDED", "NONE"})
 _HEAD_TAGS = frozenset({"20", "21", "25", "25P", "28", "28C", "13", "13D"})
 
 Fail = Callable[[int, str], NoReturn]
-Field = tuple[int, str, str]  # (offset in the text, tag, value)
+Field = tuple[int, str, str]  # (line number, tag, value)
 
 
 @dataclass(slots=True)
@@ -190,10 +190,33 @@ def build_statements(drafts: list[Draft]) -> list[Statement]:
         account = draft.fields["account"]
         for _, parsed, _ in draft.lines:
             ref = parsed.customer_reference
-            if _customer_ref_usable(parsed) and ref.upper() not in _NO_REFERENCE:
+            if may_name_line(ref, parsed.bank_reference, parsed.overflow):
                 customer_refs[(account, ref)] += 1
     seen: Counter[tuple[str, str]] = Counter()
-    return [_statement(draft, customer_refs, seen) for draft in drafts]
+    return [build_statement(draft, customer_refs, seen) for draft in drafts]
+
+
+def may_name_line(customer: str, bank: str, overflow: str) -> bool:
+    """Whether a line's customer reference is its key when no other line of the file (for
+    the account) has it: the line has no bank reference, the customer one is a reference."""
+    return not bank and not overflow and customer.upper() not in _NO_REFERENCE
+
+
+def message_account(fields: list[Field]) -> str:
+    """The account of a message as ``assemble`` reads it (``:25:``, else ``:25P:``)."""
+    for wanted in ("25", "25P"):
+        value = next((v for _, tag, v in fields if tag == wanted), "")
+        if account := " ".join(value.split()):
+            return account
+    return ""
+
+
+def build_statement(
+    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: Counter[tuple[str, str]]
+) -> Statement:
+    """One statement: ``customer_refs`` counts the file's usable customer references (per
+    account), ``seen`` the keys given so far in the file (updated)."""
+    return _statement(draft, customer_refs, seen)
 
 
 def _statement(

@@ -56,6 +56,7 @@ def head_of(data: Source, size: int = 8192) -> bytes:
 class Sniffed:
     encoding: str
     size: int  # bytes, BOM excluded
+    watched: bool = False  # the ``watch`` bytes occur in the file
 
 
 def sniff(
@@ -65,14 +66,18 @@ def sniff(
     refuse: re.Pattern[bytes] | None = None,
     refuse_within: int | None = None,
     refusal: str = "NUL byte: not a text statement",
+    watch: bytes = b"",
 ) -> Sniffed:
     """One pass over the bytes: the file's encoding, and ``refuse`` (a pattern of bytes no
     text statement holds) checked in the first ``refuse_within`` bytes after the BOM (all of
-    them when ``None``); ``refusal`` is the message, ``{byte}`` the byte found in hex."""
+    them when ``None``); ``refusal`` is the message, ``{byte}`` the byte found in hex. Whether
+``watch`` occurs anywhere is reported too."""
     utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
     undefined = False
     lines_before = 0
     offset = 0
+    watched = False
+    tail = b""
     with opened(data) as stream:
         first = stream.read(3)
         pending = b"" if first == _BOM else first
@@ -90,6 +95,9 @@ def sniff(
                     raise StatementParseError(message, file=source, line=line)
                 lines_before += chunk.count(b"\n")
             offset += len(chunk)
+            if watch and not watched:
+                watched = watch in tail + chunk[: len(watch)] or watch in chunk
+                tail = chunk[-len(watch) + 1 :] if len(watch) > 1 else b""
             if chunk.isascii():
                 continue
             if utf8 is not None:
@@ -105,7 +113,7 @@ def sniff(
         except UnicodeDecodeError:
             utf8 = None
     encoding = "utf-8" if utf8 is not None else "latin-1" if undefined else "cp1252"
-    return Sniffed(encoding, offset)
+    return Sniffed(encoding, offset, watched)
 
 
 def text_chunks(data: Source, encoding: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
