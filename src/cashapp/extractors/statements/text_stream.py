@@ -116,14 +116,15 @@ def sniff(
     return Sniffed(encoding, offset, watched)
 
 
-def text_chunks(data: Source, encoding: str, chunk_bytes: int = CHUNK_BYTES) -> Iterator[str]:
+def text_chunks(data: Source, encoding: str, chunk_bytes: int | None = None) -> Iterator[str]:
     """The file's text (BOM dropped) in pieces that each end just after a line break (the
     last piece: at the end of the file). A line longer than a piece is kept whole."""
+    size = chunk_bytes or CHUNK_BYTES
     with opened(data) as stream:
         first = stream.read(3)
         buffer = b"" if first == _BOM else first
         while True:
-            more = stream.read(chunk_bytes)
+            more = stream.read(size)
             buffer += more
             if not more:
                 if buffer:
