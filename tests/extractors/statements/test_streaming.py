@@ -13,7 +13,7 @@ from fixtures.corpus_facts import CORPUS
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine
-from cashapp.extractors.statements import bai2, cfonb, coda, mt940, text_stream
+from cashapp.extractors.statements import bai2, cfonb, coda, mt940, ofx, text_stream
 
 ROOT = Path(__file__).resolve().parents[3]
 READERS: dict[str, ModuleType] = {
@@ -21,6 +21,7 @@ READERS: dict[str, ModuleType] = {
     "cfonb": cfonb,
     "coda": coda,
     "bai2": bai2,
+    "ofx": ofx,
 }
 
 
@@ -127,3 +128,29 @@ def test_bai2_file_without_trailer_raises_before_its_last_account() -> None:
     statements = {i for i, _ in bai2.iter_lines(data, source="x.bai2")}
     got = _lines_before_error(bai2.iter_lines(cut, source="x.bai2"))
     assert max(statements) not in got
+
+
+def test_ofx_truncated_file_raises_before_any_line() -> None:
+    data = (ROOT / "fixtures" / "statements" / "ofx" / "xml_v211_bank_and_card.ofx").read_bytes()
+    assert list(ofx.iter_lines(data, source="x.ofx"))
+    cut = data[: data.rindex(b"</OFX>")]
+    assert _lines_before_error(ofx.iter_lines(cut, source="x.ofx")) == []
+
+
+def test_ofx_one_line_file_is_read_in_pieces(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = (ROOT / "fixtures" / "statements" / "ofx" / "sgml_v102_cp1252.ofx").read_bytes()
+    one_line = data.replace(b"\r\n", b"").replace(b"\n", b"")
+    expected = _extracted(ofx, one_line, "x.ofx")
+    assert isinstance(expected, list) and expected
+    pieces: list[str] = []
+    chunks = text_stream.text_chunks
+
+    def recorded(*args: object, **kwargs: object) -> object:
+        for piece in chunks(*args, **kwargs):  # type: ignore[arg-type]
+            pieces.append(piece)
+            yield piece
+
+    monkeypatch.setattr(text_stream, "CHUNK_BYTES", 64)
+    monkeypatch.setattr(ofx, "text_chunks", recorded)
+    assert list(ofx.iter_lines(one_line, source="x.ofx")) == expected
+    assert max(map(len, pieces)) < 200, "a file on one line is still cut into pieces"

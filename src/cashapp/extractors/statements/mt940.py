@@ -127,10 +127,11 @@ def _statements(data: bytes | Path, source: str) -> Iterator[Statement]:
         fields.fail_at_end("no MT940 fields found")
     seen: Counter[tuple[str, str]] = Counter()
     fail = _failer(source)
-    with gc_paused():
-        for index, message in enumerate(fields.messages()):
+    for index, message in enumerate(fields.messages()):
+        with gc_paused():  # not across the yield: the consumer runs with the collector on
             draft = assemble(message, index, dot=bool(dot), fail=fail)
-            yield build_statement(draft, customer_refs, seen)
+            statement = build_statement(draft, customer_refs, seen)
+        yield statement
 
 
 def _dot_mode(messages: list[list[Field]], default: bool | None = False) -> bool | None:

@@ -67,12 +67,20 @@ def sniff(
     refuse_within: int | None = None,
     refusal: str = "NUL byte: not a text statement",
     watch: bytes = b"",
+    declared: str | None = None,
 ) -> Sniffed:
     """One pass over the bytes: the file's encoding, and ``refuse`` (a pattern of bytes no
     text statement holds) checked in the first ``refuse_within`` bytes after the BOM (all of
     them when ``None``); ``refusal`` is the message, ``{byte}`` the byte found in hex. Whether
-``watch`` occurs anywhere is reported too."""
+``watch`` occurs anywhere is reported too. ``declared``: an encoding the file names for
+itself, chosen when the whole file decodes with it."""
     utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+    own: codecs.IncrementalDecoder | None = None
+    if declared:
+        try:
+            own = codecs.getincrementaldecoder(declared)()
+        except LookupError:
+            own = None
     undefined = False
     lines_before = 0
     offset = 0
@@ -95,6 +103,11 @@ def sniff(
                     raise StatementParseError(message, file=source, line=line)
                 lines_before += chunk.count(b"\n")
             offset += len(chunk)
+            if own is not None:
+                try:
+                    own.decode(chunk)
+                except UnicodeDecodeError:
+                    own = None
             if watch and not watched:
                 watched = watch in tail + chunk[: len(watch)] or watch in chunk
                 tail = chunk[-len(watch) + 1 :] if len(watch) > 1 else b""
@@ -107,19 +120,30 @@ def sniff(
                     utf8 = None
             if not undefined and _CP1252_UNDEFINED.search(chunk):
                 undefined = True
-    if utf8 is not None:
-        try:
-            utf8.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = None
+    for name in ("own", "utf8"):
+        decoder = own if name == "own" else utf8
+        if decoder is not None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                if name == "own":
+                    own = None
+                else:
+                    utf8 = None
+    if own is not None and declared:
+        return Sniffed(declared, offset, watched)
     encoding = "utf-8" if utf8 is not None else "latin-1" if undefined else "cp1252"
     return Sniffed(encoding, offset, watched)
 
 
-def text_chunks(data: Source, encoding: str, chunk_bytes: int | None = None) -> Iterator[str]:
-    """The file's text (BOM dropped) in pieces that each end just after a line break (the
-    last piece: at the end of the file). A line longer than a piece is kept whole."""
+def text_chunks(
+    data: Source, encoding: str, chunk_bytes: int | None = None, *, cut_after: bytes = b""
+) -> Iterator[str]:
+    """The file's text (BOM dropped) in pieces that each end just after a line break, or
+    after a byte of ``cut_after`` (``b">"`` for markup: a tag is then never split), the
+    last piece at the end of the file. A line longer than a piece is kept whole."""
     size = chunk_bytes or CHUNK_BYTES
+    decoder = codecs.getincrementaldecoder(encoding)()
     with opened(data) as stream:
         first = stream.read(3)
         buffer = b"" if first == _BOM else first
@@ -127,15 +151,18 @@ def text_chunks(data: Source, encoding: str, chunk_bytes: int | None = None) -> 
             more = stream.read(size)
             buffer += more
             if not more:
-                if buffer:
-                    yield buffer.decode(encoding)
+                text = decoder.decode(buffer, final=True)
+                if text:
+                    yield text
                 return
             # a trailing \r may be the first half of \r\n: keep it for the next piece
             search_end = len(buffer) - 1 if buffer.endswith(b"\r") else len(buffer)
             cut = max(buffer.rfind(b"\n", 0, search_end), buffer.rfind(b"\r", 0, search_end))
+            for mark in cut_after:
+                cut = max(cut, buffer.rfind(bytes((mark,)), 0, search_end))
             if cut < 0:
                 continue
-            yield buffer[: cut + 1].decode(encoding)
+            yield decoder.decode(buffer[: cut + 1])
             buffer = buffer[cut + 1 :]
 
 
