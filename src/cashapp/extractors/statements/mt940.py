@@ -36,7 +36,7 @@ from cashapp.extractors.statements.mt940_statement import (
     may_name_line,
     message_account,
 )
-from cashapp.extractors.statements.statement_text import gc_paused
+from cashapp.extractors.statements.statement_text import SeenKeys, gc_paused
 from cashapp.extractors.statements.text_stream import (
     sniff,
     statement_lines,
@@ -125,7 +125,7 @@ def _statements(data: bytes | Path, source: str) -> Iterator[Statement]:
                 customer_refs[(account, refs[0])] += 1
     if not found:
         fields.fail_at_end("no MT940 fields found")
-    seen: Counter[tuple[str, str]] = Counter()
+    seen = SeenKeys()
     fail = _failer(source)
     for index, message in enumerate(fields.messages()):
         with gc_paused():  # not across the yield: the consumer runs with the collector on

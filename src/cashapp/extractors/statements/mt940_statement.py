@@ -34,7 +34,7 @@ from cashapp.extractors.statements.mt940_fields import (
     parse_line,
     parse_sum,
 )
-from cashapp.extractors.statements.statement_text import split_account
+from cashapp.extractors.statements.statement_text import SeenKeys, split_account
 
 MAX_DETAILS_CHARS = 64 * 1024
 MT942_TAGS = frozenset({"34F", "13D", "13", "90D", "90C"})
@@ -192,7 +192,7 @@ def build_statements(drafts: list[Draft]) -> list[Statement]:
             ref = parsed.customer_reference
             if may_name_line(ref, parsed.bank_reference, parsed.overflow):
                 customer_refs[(account, ref)] += 1
-    seen: Counter[tuple[str, str]] = Counter()
+    seen = SeenKeys()
     return [build_statement(draft, customer_refs, seen) for draft in drafts]
 
 
@@ -212,7 +212,7 @@ def message_account(fields: list[Field]) -> str:
 
 
 def build_statement(
-    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: Counter[tuple[str, str]]
+    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: SeenKeys
 ) -> Statement:
     """One statement: ``customer_refs`` counts the file's usable customer references (per
     account), ``seen`` the keys given so far in the file (updated)."""
@@ -220,7 +220,7 @@ def build_statement(
 
 
 def _statement(
-    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: Counter[tuple[str, str]]
+    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: SeenKeys
 ) -> Statement:
     fields = draft.fields
     account, currency = fields["account"], fields["currency"]
@@ -238,8 +238,7 @@ def _statement(
             ref = customer
         else:
             ref = f"{stem}#{n + 1}"
-        seen[(account, ref)] += 1
-        count = seen[(account, ref)]
+        count = seen.add(account, ref)
         if count > 1:
             draft.warnings.append(f"reference {ref} repeats in the file: line {n + 1} is #{count}")
             ref = f"{ref}#{count}"

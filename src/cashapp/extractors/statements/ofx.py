@@ -40,7 +40,7 @@ from cashapp.extractors.statements.ofx_values import (
     parse_date,
     text_value,
 )
-from cashapp.extractors.statements.statement_text import decode_text, gc_paused
+from cashapp.extractors.statements.statement_text import SeenKeys, decode_text, gc_paused
 from cashapp.extractors.statements.text_stream import (
     head_of,
     sniff,
@@ -118,7 +118,7 @@ def _statements(data: bytes | Path, source: str) -> Iterator[Statement]:
         yield from extract(data if isinstance(data, bytes) else data.read_bytes(), source=source).statements
         return
     scan.finish()
-    seen: Counter[tuple[str, str]] = Counter()
+    seen = SeenKeys()
     pieces = text_chunks(data, sniffed.encoding, cut_after=b">")
     for index, (kind, line, text) in enumerate(_statement_texts(pieces, source)):
         with gc_paused():
@@ -528,11 +528,11 @@ def _head_values(outside: list[str]) -> dict[str, str]:
 def _distinct_refs(statements: list[Statement]) -> list[Statement]:
     """Every line's ``bank_ref`` distinct per account: a repeated or empty FITID gets a suffix
     (``#2``) or a key from the statement and the line's ordinal, and the statement a warning."""
-    seen: Counter[tuple[str, str]] = Counter()
+    seen = SeenKeys()
     return [_keyed(statement, seen) for statement in statements]
 
 
-def _keyed(statement: Statement, seen: Counter[tuple[str, str]]) -> Statement:
+def _keyed(statement: Statement, seen: SeenKeys) -> Statement:
     """One statement's lines keyed (``seen``: the file's keys so far, updated)."""
     warnings = list(statement.warnings)
     lines: list[BankLine] = []
@@ -542,8 +542,7 @@ def _keyed(statement: Statement, seen: Counter[tuple[str, str]]) -> Statement:
         if not ref:
             ref = f"{statement.id}#{n + 1}"
             warnings.append(f"transaction {n + 1} has no FITID; keyed {ref}")
-        seen[(statement.account, ref)] += 1
-        count = seen[(statement.account, ref)]
+        count = seen.add(statement.account, ref)
         if count > 1:
             warnings.append(f"FITID {ref} repeats in the file; line {n + 1} is {ref}#{count}")
             ref = f"{ref}#{count}"
