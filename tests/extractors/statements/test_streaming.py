@@ -154,3 +154,24 @@ def test_ofx_one_line_file_is_read_in_pieces(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(ofx, "text_chunks", recorded)
     assert list(ofx.iter_lines(one_line, source="x.ofx")) == expected
     assert max(map(len, pieces)) < 200, "a file on one line is still cut into pieces"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "caf\u00e9 d\u00e9j\u00e0\n".encode() * 40,  # UTF-8, characters cut between pieces
+        b"caf\xe9 \x80 na\xefve\n" * 40,  # CP1252
+        b"caf\xe9 \x81\n" * 40,  # a byte CP1252 leaves undefined: Latin-1
+        # a character cut at the first piece's end, an ASCII piece, then its second byte:
+        # not UTF-8 (pieces of 7 bytes after the first 3)
+        b"abcdefghi\xc3" + b"x" * 7 + b"\xa9\n",
+    ],
+)
+def test_sniff_chooses_the_whole_files_encoding(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from cashapp.extractors.statements.fixed_width import decode_text
+
+    monkeypatch.setattr(text_stream, "CHUNK_BYTES", 7)
+    sniffed = text_stream.sniff(data, source="x")
+    assert "".join(text_stream.text_chunks(data, sniffed.encoding)) == decode_text(data, source="x")

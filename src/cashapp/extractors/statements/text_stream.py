@@ -26,6 +26,8 @@ from typing import BinaryIO
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine, Statement
+from cashapp.extractors.statements.fixed_width import BINARY
+from cashapp.extractors.statements.fixed_width import physical_lines as whole_text_lines
 
 CHUNK_BYTES = 1 << 20
 _BOM = b"\xef\xbb\xbf"
@@ -54,6 +56,8 @@ def head_of(data: Source, size: int = 8192) -> bytes:
 
 @dataclass(frozen=True, slots=True)
 class Sniffed:
+    """What the first pass found: the encoding to read the whole file with."""
+
     encoding: str
     size: int  # bytes, BOM excluded
     watched: bool = False  # the ``watch`` bytes occur in the file
@@ -71,9 +75,9 @@ def sniff(
 ) -> Sniffed:
     """One pass over the bytes: the file's encoding, and ``refuse`` (a pattern of bytes no
     text statement holds) checked in the first ``refuse_within`` bytes after the BOM (all of
-    them when ``None``); ``refusal`` is the message, ``{byte}`` the byte found in hex. Whether
-``watch`` occurs anywhere is reported too. ``declared``: an encoding the file names for
-itself, chosen when the whole file decodes with it."""
+    them when ``None``); ``refusal`` is the message, ``{byte}`` the byte found in hex.
+    Whether ``watch`` occurs anywhere is reported too. ``declared``: an encoding the file
+    names for itself, chosen when the whole file decodes with it."""
     utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
     own: codecs.IncrementalDecoder | None = None
     if declared:
@@ -111,14 +115,14 @@ itself, chosen when the whole file decodes with it."""
             if watch and not watched:
                 watched = watch in tail + chunk[: len(watch)] or watch in chunk
                 tail = chunk[-len(watch) + 1 :] if len(watch) > 1 else b""
-            if chunk.isascii():
-                continue
-            if utf8 is not None:
+            ascii_only = chunk.isascii()
+            # an ASCII chunk is valid UTF-8, unless it follows a character cut in two
+            if utf8 is not None and not (ascii_only and not utf8.getstate()[0]):
                 try:
                     utf8.decode(chunk)
                 except UnicodeDecodeError:
                     utf8 = None
-            if not undefined and _CP1252_UNDEFINED.search(chunk):
+            if not undefined and not ascii_only and _CP1252_UNDEFINED.search(chunk):
                 undefined = True
     for name in ("own", "utf8"):
         decoder = own if name == "own" else utf8
@@ -170,8 +174,6 @@ def physical_lines(pieces: Iterator[str]) -> Iterator[tuple[int, str]]:
     """``(line number, text)`` for every physical line of the pieces, 1-based, as
     ``fixed_width.physical_lines`` numbers them on the whole text (breaks ``\\r\\n``, ``\\n``
     or a lone ``\\r``; the empty line after a final break included)."""
-    from cashapp.extractors.statements.fixed_width import physical_lines as lines_of
-
     number = 0
     last = ""
     seen = False
@@ -179,7 +181,7 @@ def physical_lines(pieces: Iterator[str]) -> Iterator[tuple[int, str]]:
         # a piece ending with \n: its empty remainder is not a line (the next piece goes on)
         drop_empty_tail = piece.endswith("\n")
         held: tuple[int, str] | None = None
-        for local, text in lines_of(piece):
+        for local, text in whole_text_lines(piece):
             if held is not None:
                 yield held
             held = (number + local, text)
@@ -199,8 +201,6 @@ def physical_lines(pieces: Iterator[str]) -> Iterator[tuple[int, str]]:
 def fixed_width_lines(data: Source, *, source: str) -> Iterator[tuple[int, str]]:
     """The physical lines of a record-oriented file (CFONB120, CODA, BAI2), decoded as
     ``fixed_width.decode_text`` decodes the whole file: binary bytes in the first MB refused."""
-    from cashapp.extractors.statements.fixed_width import BINARY
-
     sniffed = sniff(
         data,
         source=source,
