@@ -12,6 +12,9 @@ warning, a blank control total is accepted (some banks send none).
 
 ``bank_ref``: the 16 record's bank reference, else its customer reference, else
 ``<account>-<as-of date>:<index of the 16 in the account>``.
+
+The file is read in pieces (``text_stream``): ``extract`` collects the statements as each
+account closes, ``iter_lines`` hands their lines out instead, in flat memory.
 """
 
 from __future__ import annotations

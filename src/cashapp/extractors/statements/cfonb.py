@@ -13,6 +13,9 @@ Lenient by default, as real files need: a blank numéro d'écriture, a blank cur
 of decimals on the balance records, lines whose trailing blanks were trimmed. ``strict=True``
 refuses those. Structure errors (a 04 outside a statement, a statement without its 07, an
 unknown record code, bad digits) are refused in both modes.
+
+The file is read in pieces (``text_stream``): ``extract`` collects the statements as each
+statement closes, ``iter_lines`` hands their lines out instead, in flat memory.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ checked; a mismatch is a warning on the statement (test files often carry stale 
 ``bank_ref``: the 2.1 bank reference (positions 11-31); a detail line of a globalisation uses
 its own reference, else ``<total's reference>/<detail number>``; without any reference,
 ``<statement id>:<sequence number>``.
+
+The file is read in pieces (``text_stream``): ``extract`` collects the statements as each
+statement closes, ``iter_lines`` hands their lines out instead, in flat memory.
 """
 
 from __future__ import annotations

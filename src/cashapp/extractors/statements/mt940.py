@@ -13,6 +13,10 @@ Malformed input raises ``StatementParseError`` naming the line, before anything 
 returned: no partial statements, no phantom lines. Each message is assembled and checked
 by ``mt940_statement``, its ``:86:`` dialects read by ``mt940_details``, field values by
 ``mt940_fields``.
+
+The file is read in pieces (``text_stream``), never decoded whole: ``extract`` returns every
+statement; ``iter_lines`` hands the lines out statement by statement in flat memory (its
+docstring says what it holds and when lines are handed out).
 """
 
 from __future__ import annotations

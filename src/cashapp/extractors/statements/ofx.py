@@ -19,6 +19,10 @@ Strict where money is at stake: a transaction without a readable ``TRNAMT`` or
 errors naming the line. ``FITID`` is the ``bank_ref``; a ``FITID`` that repeats in one
 file is kept on every line, suffixed ``#2``..., with a warning on the statement.
 Investment transactions are kept as ``info`` lines (not cash to apply), amounts exact.
+
+``iter_lines`` reads the same statements from a path in pieces, one statement at a time, in
+memory that does not grow with the file (its docstring says what it holds and when lines
+are handed out).
 """
 
 from __future__ import annotations
