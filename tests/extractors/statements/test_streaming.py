@@ -175,3 +175,21 @@ def test_sniff_chooses_the_whole_files_encoding(
     monkeypatch.setattr(text_stream, "CHUNK_BYTES", 7)
     sniffed = text_stream.sniff(data, source="x")
     assert "".join(text_stream.text_chunks(data, sniffed.encoding)) == decode_text(data, source="x")
+
+
+def test_mt940_customer_reference_keys_depend_on_the_whole_file() -> None:
+    """A customer reference keys a line only when no other line of the file has it: the
+    streaming reader must know the later statements before handing out the first."""
+
+    def message(n: int, customer: str) -> str:
+        return (
+            f":20:STMT{n}\n:25:NL91ABNA0417164300\n:28C:{n + 1}/1\n:60F:C250101EUR100,00\n"
+            f":61:2501020102C10,00NTRF{customer}\n:86:payment {n}\n:62F:C250102EUR110,00\n-"
+        )
+
+    data = "\n".join(message(n, c) for n, c in enumerate(["TWICE", "ONCE", "TWICE"])).encode()
+    streamed = [(i, line.bank_ref) for i, line in mt940.iter_lines(data, source="x.sta")]
+    extracted = mt940.extract(data, source="x.sta").statements
+    assert streamed == [(i, s.lines[0].bank_ref) for i, s in enumerate(extracted)]
+    assert streamed[1] == (1, "ONCE")
+    assert "TWICE" not in {ref for _, ref in streamed}
