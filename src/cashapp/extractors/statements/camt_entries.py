@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -62,8 +63,7 @@ class EntryResult:
     warnings: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     """What every line of one entry shares."""
 
     kids: Flat

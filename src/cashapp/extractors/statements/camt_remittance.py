@@ -13,9 +13,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -25,8 +24,7 @@ from cashapp.extractors.statements.camt_values import Kids, Values, first, first
 USTRD_MAX = 140
 
 
-@dataclass(frozen=True, slots=True)
-class Remittance:
+class Remittance(NamedTuple):
     text: str
     references: tuple[str, ...]
     documents: tuple[ReferredDocument, ...]
@@ -52,6 +50,11 @@ def read_remittance(
     values: Values, ustrd: list[etree._Element], strd: list[etree._Element], path: str
 ) -> Remittance:
     """The ``RmtInf`` of one transaction, from its ``Ustrd`` and ``Strd`` elements."""
+    if not strd:  # the common case: unstructured text only
+        if not ustrd:
+            return EMPTY
+        if len(ustrd) == 1:
+            return Remittance((ustrd[0].text or "").strip(), (), ())
     pieces = [u.text or "" for u in ustrd]
     references: list[str] = []
     documents: list[ReferredDocument] = []
@@ -69,8 +72,7 @@ def _structured(
     values: Values, strd: etree._Element, path: str
 ) -> tuple[str | None, list[ReferredDocument]]:
     kids = values.kids(strd)
-    creditor = values.kids(first(kids, "CdtrRefInf"))
-    reference = first_text(creditor, "Ref")
+    reference = text_of(values.child(first(kids, "CdtrRefInf"), "Ref"))
     amounts = _amounts(values, first(kids, "RfrdDocAmt"), f"{path}/RfrdDocAmt")
     infos = kids.get("RfrdDocInf", [])
     documents: list[ReferredDocument] = []
@@ -95,9 +97,8 @@ def _structured(
 
 
 def _document_type(values: Values, tp: etree._Element | None) -> str | None:
-    kids = values.kids(tp)
-    choice = values.kids(first(kids, "CdOrPrtry"))
-    return first_text(choice, "Cd") or first_text(choice, "Prtry")
+    choice = values.child(tp, "CdOrPrtry")
+    return text_of(values.child(choice, "Cd")) or text_of(values.child(choice, "Prtry"))
 
 
 def _amounts(values: Values, element: etree._Element | None, path: str) -> dict[str, Any]:

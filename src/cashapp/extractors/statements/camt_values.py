@@ -7,15 +7,19 @@ microseconds per call, a dict lookup a few tens of nanoseconds, and an entry nee
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 from lxml import etree
 
 from cashapp.core.errors import StatementParseError
-from cashapp.domain.money import AmountError, parse_amount
+from cashapp.domain.money import AmountError, minor_units, parse_amount
 
 Kids = dict[str, list[etree._Element]]
+
+# the usual amount: unsigned, ASCII digits, exactly two decimals (checked in a 2-decimal currency)
+_TWO_DECIMALS = re.compile(r"[0-9]{1,15}\.[0-9][0-9]")
 
 
 class Flat(dict[str, list[etree._Element]]):
@@ -32,11 +36,23 @@ class Flat(dict[str, list[etree._Element]]):
 class Values:
     """Leaf readers bound to one file (for error messages) and one namespace."""
 
-    __slots__ = ("_cut", "source")
+    __slots__ = ("_cut", "_two_decimals", "source")
 
     def __init__(self, namespace: str, source: str) -> None:
         self._cut = len(namespace) + 2 if namespace else 0
         self.source = source
+        self._two_decimals: set[str] = set()  # currencies seen to have 2 decimals
+
+    def _in_two_decimals(self, currency: str) -> bool:
+        if currency in self._two_decimals:
+            return True
+        try:
+            places = minor_units(currency)
+        except AmountError:
+            return False
+        if places == 2 and len(self._two_decimals) < 64:
+            self._two_decimals.add(currency)
+        return places == 2
 
     def kids(self, element: etree._Element | None) -> Kids:
         """The element's children by local name (comments and PIs skipped)."""
@@ -55,6 +71,18 @@ class Values:
             else:
                 bucket.append(child)
         return found
+
+    def child(self, element: etree._Element | None, name: str) -> etree._Element | None:
+        """The element's first child of that local name (``first(kids(element), name)``
+        without indexing every child)."""
+        if element is None:
+            return None
+        cut = self._cut
+        for child in element:
+            tag = child.tag
+            if tag.__class__ is str and tag[cut:] == name:
+                return child
+        return None
 
     def flat(self, element: etree._Element | None, stop: frozenset[str]) -> Flat:
         """The element's descendants by relative path (``RltdPties/Dbtr/Nm``): leaves, and
@@ -105,6 +133,10 @@ class Values:
             raise self.error("amount without a Ccy currency attribute", element, path)
         if text is None:
             raise self.error("empty amount", element, path)
+        plain = text.strip()
+        if _TWO_DECIMALS.fullmatch(plain) and self._in_two_decimals(currency.strip()):
+            # what parse_amount gives for it, without the checks it cannot fail
+            return Decimal(plain), currency.strip()
         try:
             value = parse_amount(text, currency.strip())
         except AmountError as exc:
