@@ -85,10 +85,29 @@ def _ref(text: str | None) -> str | None:
 
 _ENTRY_STOP = frozenset({"NtryDtls", "TxDtls", "Btch", "Chrgs", "Sts"})
 _DETAIL_STOP = frozenset({"Strd", "Chrgs", "Sts"})
+
+def _side_keys(party: str, account: str, ultimate: str, agent: str) -> tuple[str, ...]:
+    """The flat paths ``_side`` reads, in its order (built once, not per line)."""
+    return (
+        *_party_keys(party),
+        f"{account}/IBAN",
+        f"{account}/Othr/Id",
+        *_party_keys(ultimate),
+        f"{agent}/FinInstnId/BICFI",
+        f"{agent}/FinInstnId/BIC",
+    )
+
+
+def _party_keys(prefix: str) -> tuple[str, str, str]:
+    """A party's name: ``Nm`` (v02-v07) or ``Pty/Nm`` / ``Agt/FinInstnId/Nm`` (v08+)."""
+    return (f"{prefix}/Nm", f"{prefix}/Pty/Nm", f"{prefix}/Agt/FinInstnId/Nm")
+
+
 _SIDES = (
-    ("RltdPties/Dbtr", "RltdPties/DbtrAcct/Id", "RltdPties/UltmtDbtr", "RltdAgts/DbtrAgt"),
-    ("RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"),
+    _side_keys("RltdPties/Dbtr", "RltdPties/DbtrAcct/Id", "RltdPties/UltmtDbtr", "RltdAgts/DbtrAgt"),
+    _side_keys("RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"),
 )
+_DATES = {name: (f"{name}/Dt", f"{name}/DtTm", name) for name in ("BookgDt", "ValDt")}
 
 
 class EntryReader:
@@ -106,15 +125,15 @@ class EntryReader:
         amount_node = first(kids, "Amt")
         if amount_node is None:
             raise v.error("entry without Amt", ntry, path)
-        magnitude, currency = v.amount(amount_node, f"{path}/Amt")
-        credit = v.credit(first(kids, "CdtDbtInd"), f"{path}/CdtDbtInd", default=None, parent=ntry)
+        magnitude, currency = v.amount(amount_node, path, "Amt")
+        credit = v.credit(first(kids, "CdtDbtInd"), path, "CdtDbtInd", default=None, parent=ntry)
         signed = magnitude if credit else -magnitude
         reversal = (kids.texts.get("RvslInd") or "").lower() in ("true", "1")
         status = self._status(first(kids, "Sts"))
         booking = self._date(kids, "BookgDt", path)
         valued = self._date(kids, "ValDt", path)
         entry_ref = _ref(kids.texts.get("AcctSvcrRef"))
-        entry_code = _code(kids, "BkTxCd/")
+        entry_code = _code(kids)
         entry_info = kids.texts.get("AddtlNtryInf")
 
         details: list[tuple[etree._Element, str]] = []
@@ -165,9 +184,7 @@ class EntryReader:
                 line = self._line(entry, Flat(), path, credit, signed, currency, entry_ref)
                 return EntryResult([line], warnings)
             value, value_currency = found
-            detail_credit = v.credit(
-                first(tx_kids, "CdtDbtInd"), f"{tx_path}/CdtDbtInd", default=credit
-            )
+            detail_credit = v.credit(first(tx_kids, "CdtDbtInd"), tx_path, "CdtDbtInd", default=credit)
             amount = value if detail_credit else -value
             if value_currency == currency:
                 total += amount
@@ -193,12 +210,15 @@ class EntryReader:
 
     def _date(self, kids: Flat, name: str, path: str) -> date | None:
         """``BookgDt`` / ``ValDt``: ``Dt`` or ``DtTm`` inside, or a bare date."""
-        node = first(kids, f"{name}/Dt")
+        inside, inside_time, bare = _DATES[name]
+        node = first(kids, inside)
         if node is None:
-            node = first(kids, f"{name}/DtTm")
+            node = first(kids, inside_time)
         if node is None:
-            node = first(kids, name)
-        return self.values.date_of(node, f"{path}/{name}")
+            node = first(kids, bare)
+        if node is None:
+            return None
+        return self.values.date_of(node, path, name)
 
     def _status(self, element: etree._Element | None) -> LineStatus:
         if element is None:
@@ -212,7 +232,7 @@ class EntryReader:
     def _detail_amount(self, tx: Flat, currency: str, path: str) -> tuple[Decimal, str] | None:
         v = self.values
         read = [
-            v.amount(node, f"{path}/{where}")
+            v.amount(node, path, where)
             for where in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt")
             if (node := first(tx, where)) is not None
         ]
@@ -222,15 +242,16 @@ class EntryReader:
         return read[0] if read else None
 
     def _side(
-        self, tx: Flat, names: tuple[str, str, str, str]
+        self, tx: Flat, keys: tuple[str, ...]
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """(name, account, ultimate party, BIC) of the debtor or the creditor side."""
-        party, account, ultimate, agent = names
+        get = tx.texts.get
+        nm, pty_nm, agt_nm, iban, othr, u_nm, u_pty_nm, u_agt_nm, bicfi, bic = keys
         return (
-            _party(tx, party),
-            tx.texts.get(f"{account}/IBAN") or tx.texts.get(f"{account}/Othr/Id"),
-            _party(tx, ultimate),
-            tx.texts.get(f"{agent}/FinInstnId/BICFI") or tx.texts.get(f"{agent}/FinInstnId/BIC"),
+            get(nm) or get(pty_nm) or get(agt_nm),
+            get(iban) or get(othr),
+            get(u_nm) or get(u_pty_nm) or get(u_agt_nm),
+            get(bicfi) or get(bic),
         )
 
     def _charges(self, elements: list[etree._Element], path: str) -> tuple[Decimal, str] | None:
@@ -321,7 +342,7 @@ class EntryReader:
             if entry_charges is not None:
                 extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
         code = (
-            _code(tx, "BkTxCd/")
+            _code(tx)
             if ("BkTxCd/Domn/Cd" in tx or "BkTxCd/Prtry/Cd" in tx)
             else entry.code
         )
@@ -364,22 +385,14 @@ class EntryReader:
         )
 
 
-def _party(kids: Flat, prefix: str) -> str | None:
-    """A party's name: ``Nm`` (v02-v07) or ``Pty/Nm`` / ``Agt/FinInstnId/Nm`` (v08+)."""
-    texts = kids.texts
-    return (
-        texts.get(f"{prefix}/Nm")
-        or texts.get(f"{prefix}/Pty/Nm")
-        or texts.get(f"{prefix}/Agt/FinInstnId/Nm")
-    )
-
-
-def _code(kids: Flat, prefix: str) -> tuple[str | None, str | None]:
+def _code(kids: Flat) -> tuple[str | None, str | None]:
     """``BkTxCd``: (``Domn/Cd/Fmly/Cd/SubFmlyCd`` as ``A/B/C``, ``Prtry/Cd``)."""
-    parts = [
-        kids.texts.get(f"{prefix}Domn/Cd"),
-        kids.texts.get(f"{prefix}Domn/Fmly/Cd"),
-        kids.texts.get(f"{prefix}Domn/Fmly/SubFmlyCd"),
-    ]
-    iso = "/".join(p for p in parts if p) or None
-    return iso, kids.texts.get(f"{prefix}Prtry/Cd")
+    get = kids.texts.get
+    domain = get("BkTxCd/Domn/Cd")
+    family = get("BkTxCd/Domn/Fmly/Cd")
+    sub = get("BkTxCd/Domn/Fmly/SubFmlyCd")
+    if domain and family and sub:
+        iso: str | None = f"{domain}/{family}/{sub}"
+    else:
+        iso = "/".join(p for p in (domain, family, sub) if p) or None
+    return iso, get("BkTxCd/Prtry/Cd")

@@ -125,14 +125,17 @@ class Values:
         line = element.sourceline if element is not None else None
         return StatementParseError(message, file=self.source, line=line, element=path)
 
-    def amount(self, element: etree._Element, path: str) -> tuple[Decimal, str]:
-        """An ``...Amt`` element: (exact Decimal in its currency's decimals, currency)."""
+    def amount(self, element: etree._Element, path: str, leaf: str = "") -> tuple[Decimal, str]:
+        """An ``...Amt`` element: (exact Decimal in its currency's decimals, currency).
+
+        ``leaf`` is appended to ``path`` (``path/leaf``) only when there is an error to name.
+        """
         currency = element.get("Ccy")
         text = element.text
         if not currency:
-            raise self.error("amount without a Ccy currency attribute", element, path)
+            raise self.error("amount without a Ccy currency attribute", element, _at(path, leaf))
         if text is None:
-            raise self.error("empty amount", element, path)
+            raise self.error("empty amount", element, _at(path, leaf))
         plain = text.strip()
         if _TWO_DECIMALS.fullmatch(plain) and self._in_two_decimals(currency.strip()):
             # what parse_amount gives for it, without the checks it cannot fail
@@ -140,10 +143,14 @@ class Values:
         try:
             value = parse_amount(text, currency.strip())
         except AmountError as exc:
-            raise self.error(f"garbled amount {text.strip()!r}: {exc}", element, path) from None
+            raise self.error(
+                f"garbled amount {text.strip()!r}: {exc}", element, _at(path, leaf)
+            ) from None
         if value < 0 or text.lstrip()[:1] in ("-", "+"):
             raise self.error(
-                f"negative amount {text.strip()!r}: the sign belongs in CdtDbtInd", element, path
+                f"negative amount {text.strip()!r}: the sign belongs in CdtDbtInd",
+                element,
+                _at(path, leaf),
             )
         return value, currency.strip()
 
@@ -151,6 +158,7 @@ class Values:
         self,
         element: etree._Element | None,
         path: str,
+        leaf: str = "",
         *,
         default: bool | None,
         parent: etree._Element | None = None,
@@ -159,16 +167,18 @@ class Values:
         (a missing one is reported at its ``parent``'s line)."""
         if element is None:
             if default is None:
-                raise self.error("missing CdtDbtInd", parent, path)
+                raise self.error("missing CdtDbtInd", parent, _at(path, leaf))
             return default
         text = (element.text or "").strip()
         if text == "CRDT":
             return True
         if text == "DBIT":
             return False
-        raise self.error(f"CdtDbtInd must be CRDT or DBIT, not {text!r}", element, path)
+        raise self.error(
+            f"CdtDbtInd must be CRDT or DBIT, not {text!r}", element, _at(path, leaf)
+        )
 
-    def date_of(self, element: etree._Element | None, path: str) -> date | None:
+    def date_of(self, element: etree._Element | None, path: str, leaf: str = "") -> date | None:
         """A ``DateAndDateTimeChoice`` (``Dt`` or ``DtTm``) or a plain date element."""
         if element is None:
             return None
@@ -185,7 +195,12 @@ class Values:
         try:
             return date.fromisoformat(text[:10])
         except ValueError:
-            raise self.error(f"not a date: {text!r}", where, path) from None
+            raise self.error(f"not a date: {text!r}", where, _at(path, leaf)) from None
+
+
+def _at(path: str, leaf: str) -> str:
+    """An element path for an error message: ``path/leaf``, or ``path`` alone."""
+    return f"{path}/{leaf}" if leaf else path
 
 
 def text_of(element: etree._Element | None) -> str | None:
