@@ -121,7 +121,7 @@ class EntryReader:
 
     def read(self, ntry: etree._Element, index: int, path: str) -> EntryResult:
         v = self.values
-        kids = v.flat(ntry, _ENTRY_STOP)
+        kids = v.flat_top(ntry, _ENTRY_STOP)
         amount_node = first(kids, "Amt")
         if amount_node is None:
             raise v.error("entry without Amt", ntry, path)
@@ -313,7 +313,7 @@ class EntryReader:
         remittance = EMPTY
         if "RmtInf/Ustrd" in tx or "RmtInf/Strd" in tx:
             remittance = read_remittance(
-                v, tx.get("RmtInf/Ustrd", []), tx.get("RmtInf/Strd", []), f"{tx_path}/RmtInf"
+                v, tx.get("RmtInf/Ustrd", []), tx.get("RmtInf/Strd", []), tx_path
             )
         amounts = tx
         if "AmtDtls/InstdAmt/Amt" not in tx and not batch:
@@ -323,22 +323,20 @@ class EntryReader:
         instructed_node = first(amounts, "AmtDtls/InstdAmt/Amt")
         if instructed_node is not None:
             instructed_amount, instructed_currency = v.amount(
-                instructed_node, f"{tx_path}/AmtDtls/InstdAmt/Amt"
+                instructed_node, tx_path, "AmtDtls/InstdAmt/Amt"
             )
             rate = first_text(amounts, "AmtDtls/InstdAmt/CcyXchg/XchgRate")
             if rate:
                 extra["exchange_rate"] = rate
-        entry_path = tx_path.split("/NtryDtls")[0]
-        charges_nodes = tx.get("Chrgs", [])
-        charges_path = f"{tx_path}/Chrgs"
-        if not charges_nodes and not batch:
-            charges_nodes = entry.kids.get("Chrgs", [])
-            charges_path = f"{entry_path}/Chrgs"
-        charges = self._charges(charges_nodes, charges_path)
+        charges = None
+        if "Chrgs" in tx:
+            charges = self._charges(tx["Chrgs"], f"{tx_path}/Chrgs")
+        elif not batch and "Chrgs" in entry.kids:
+            charges = self._charges(entry.kids["Chrgs"], f"{_entry_path(tx_path)}/Chrgs")
         if charges is not None and charges[1] != currency:
             extra["charges_currency"] = charges[1]
         if batch and "Chrgs" in entry.kids:
-            entry_charges = self._charges(entry.kids["Chrgs"], f"{entry_path}/Chrgs")
+            entry_charges = self._charges(entry.kids["Chrgs"], f"{_entry_path(tx_path)}/Chrgs")
             if entry_charges is not None:
                 extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
         code = (
@@ -383,6 +381,11 @@ class EntryReader:
             additional_info=tx.texts.get("AddtlTxInf") or entry.info,
             extra=extra,
         )
+
+
+def _entry_path(tx_path: str) -> str:
+    """The ``Ntry`` part of a transaction detail's path."""
+    return tx_path.split("/NtryDtls")[0]
 
 
 def _code(kids: Flat) -> tuple[str | None, str | None]:

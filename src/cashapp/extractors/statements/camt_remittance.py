@@ -47,14 +47,16 @@ def join_unstructured(pieces: list[str]) -> str:
 
 
 def read_remittance(
-    values: Values, ustrd: list[etree._Element], strd: list[etree._Element], path: str
+    values: Values, ustrd: list[etree._Element], strd: list[etree._Element], tx_path: str
 ) -> Remittance:
-    """The ``RmtInf`` of one transaction, from its ``Ustrd`` and ``Strd`` elements."""
+    """The ``RmtInf`` of one transaction (``tx_path``, named in errors), from its ``Ustrd``
+    and ``Strd`` elements."""
     if not strd:  # the common case: unstructured text only
         if not ustrd:
             return EMPTY
         if len(ustrd) == 1:
             return Remittance((ustrd[0].text or "").strip(), (), ())
+    path = f"{tx_path}/RmtInf"
     pieces = [u.text or "" for u in ustrd]
     references: list[str] = []
     documents: list[ReferredDocument] = []

@@ -88,38 +88,66 @@ class Values:
         """The element's descendants by relative path (``RltdPties/Dbtr/Nm``): leaves, and
         elements named in ``stop`` without their insides (for repeated groups).
 
-        Level by level over the children (C iteration), never entering a ``stop`` element:
-        each element is touched once, and the elements of one path still come in document
-        order (they all sit at the same depth).
+        One pass over ``iterdescendants()`` (C iteration) with each element's path prefix
+        looked up from its parent's: cheaper than recursing in Python or iterating each
+        parent's children (an iterator per parent). The insides of ``stop`` elements are
+        still walked (and skipped), so use ``flat_top`` when they hold most of the element.
         """
         found = Flat()
-        if element is None:
-            return found
+        if element is not None:
+            self._walk(found, element, "", stop)
+        return found
+
+    def flat_top(self, element: etree._Element, stop: frozenset[str]) -> Flat:
+        """``flat``, never entering the element's children named in ``stop`` (an entry's
+        ``NtryDtls``): each other child's insides get a walk of their own."""
+        found = Flat()
         texts = found.texts
         cut = self._cut
-        level: list[tuple[etree._Element, str]] = [(element, "")]
-        while level:
-            deeper: list[tuple[etree._Element, str]] = []
-            for parent, prefix in level:
-                for child in parent:
-                    tag = child.tag
-                    if tag.__class__ is not str:
-                        continue
-                    name = tag[cut:]
-                    if len(child) and name not in stop:
-                        deeper.append((child, f"{prefix}{name}/"))
-                        continue
-                    path = prefix + name
-                    bucket = found.get(path)
-                    if bucket is None:
-                        found[path] = [child]
-                        text = child.text
-                        if text and (text := text.strip()):
-                            texts[path] = text
-                    else:
-                        bucket.append(child)
-            level = deeper
+        for child in element:
+            tag = child.tag
+            if tag.__class__ is not str:
+                continue
+            name = tag[cut:]
+            if len(child) and name not in stop:
+                self._walk(found, child, name + "/", stop)
+                continue
+            bucket = found.get(name)
+            if bucket is None:
+                found[name] = [child]
+                text = child.text
+                if text and (text := text.strip()):
+                    texts[name] = text
+            else:
+                bucket.append(child)
         return found
+
+    def _walk(self, found: Flat, element: etree._Element, start: str, stop: frozenset[str]) -> None:
+        """Add ``element``'s descendants to ``found``, their paths starting with ``start``."""
+        texts = found.texts
+        cut = self._cut
+        prefixes: dict[etree._Element, str] = {element: start}
+        prefix_of = prefixes.get
+        for child in element.iterdescendants():
+            prefix = prefix_of(child.getparent())  # type: ignore[arg-type]
+            if prefix is None:  # inside a stop element
+                continue
+            tag = child.tag
+            if tag.__class__ is not str:
+                continue
+            name = tag[cut:]
+            path = prefix + name
+            if len(child) and name not in stop:
+                prefixes[child] = path + "/"
+                continue
+            bucket = found.get(path)
+            if bucket is None:
+                found[path] = [child]
+                text = child.text
+                if text and (text := text.strip()):
+                    texts[path] = text
+            else:
+                bucket.append(child)
 
     def error(self, message: str, element: etree._Element | None, path: str) -> StatementParseError:
         line = element.sourceline if element is not None else None
