@@ -110,7 +110,24 @@ class Values:
                 continue
             name = tag[cut:]
             if len(child) and name not in stop:
-                self._walk(found, child, name + "/", stop)
+                prefix = name + "/"
+                for inner in child:  # mostly a leaf or two (BookgDt/Dt): no walk needed
+                    tag = inner.tag
+                    if tag.__class__ is not str:
+                        continue
+                    name = tag[cut:]
+                    path = prefix + name
+                    if len(inner) and name not in stop:
+                        self._walk(found, inner, path + "/", stop)
+                        continue
+                    bucket = found.get(path)
+                    if bucket is None:
+                        found[path] = [inner]
+                        text = inner.text
+                        if text and (text := text.strip()):
+                            texts[path] = text
+                    else:
+                        bucket.append(inner)
                 continue
             bucket = found.get(name)
             if bucket is None:
