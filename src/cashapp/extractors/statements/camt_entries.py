@@ -67,7 +67,7 @@ class _Entry(NamedTuple):
     """What every line of one entry shares."""
 
     kids: Flat
-    index: int
+    position: int  # the entry's index in its statement
     booking: date | None
     valued: date | None
     status: LineStatus
@@ -85,6 +85,7 @@ def _ref(text: str | None) -> str | None:
 
 _ENTRY_STOP = frozenset({"NtryDtls", "TxDtls", "Btch", "Chrgs", "Sts"})
 _DETAIL_STOP = frozenset({"Strd", "Chrgs", "Sts"})
+
 
 def _side_keys(party: str, account: str, ultimate: str, agent: str) -> tuple[str, ...]:
     """The flat paths ``_side`` reads, in its order (built once, not per line)."""
@@ -104,8 +105,12 @@ def _party_keys(prefix: str) -> tuple[str, str, str]:
 
 
 _SIDES = (
-    _side_keys("RltdPties/Dbtr", "RltdPties/DbtrAcct/Id", "RltdPties/UltmtDbtr", "RltdAgts/DbtrAgt"),
-    _side_keys("RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"),
+    _side_keys(
+        "RltdPties/Dbtr", "RltdPties/DbtrAcct/Id", "RltdPties/UltmtDbtr", "RltdAgts/DbtrAgt"
+    ),
+    _side_keys(
+        "RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"
+    ),
 )
 _DATES = {name: (f"{name}/Dt", f"{name}/DtTm", name) for name in ("BookgDt", "ValDt")}
 
@@ -150,15 +155,17 @@ class EntryReader:
                 details.append((tx, f"{prefix}/TxDtls[{d + 1}]"))
 
         extra_entry: dict[str, str] = {}
-        for key, fact in (
-            ("entry_reference", kids.texts.get("NtryRef")),
-            ("entry_bank_ref", entry_ref),
-            ("payment_information_id", first_text(batch, "PmtInfId")),
-            ("batch_transactions", first_text(batch, "NbOfTxs")),
-            ("bank_transaction_code_proprietary", entry_code[1]),
-        ):
-            if fact:
-                extra_entry[key] = fact
+        if fact := kids.texts.get("NtryRef"):
+            extra_entry["entry_reference"] = fact
+        if entry_ref:
+            extra_entry["entry_bank_ref"] = entry_ref
+        if batch:
+            if fact := first_text(batch, "PmtInfId"):
+                extra_entry["payment_information_id"] = fact
+            if fact := first_text(batch, "NbOfTxs"):
+                extra_entry["batch_transactions"] = fact
+        if entry_code[1]:
+            extra_entry["bank_transaction_code_proprietary"] = entry_code[1]
         entry = _Entry(
             kids, index, booking, valued, status, reversal, entry_code, entry_info, extra_entry
         )
@@ -184,7 +191,9 @@ class EntryReader:
                 line = self._line(entry, Flat(), path, credit, signed, currency, entry_ref)
                 return EntryResult([line], warnings)
             value, value_currency = found
-            detail_credit = v.credit(first(tx_kids, "CdtDbtInd"), tx_path, "CdtDbtInd", default=credit)
+            detail_credit = v.credit(
+                first(tx_kids, "CdtDbtInd"), tx_path, "CdtDbtInd", default=credit
+            )
             amount = value if detail_credit else -value
             if value_currency == currency:
                 total += amount
@@ -308,8 +317,9 @@ class EntryReader:
             other = self._side(tx, theirs)
             if other[1] is None or other[1] != self.own_account:
                 name, account, ultimate, bic = other
-        end_to_end = _ref(tx.texts.get("Refs/EndToEndId"))
-        bank_ref = _ref(tx.texts.get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
+        texts = tx.texts
+        end_to_end = _ref(texts.get("Refs/EndToEndId"))
+        bank_ref = _ref(texts.get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
         remittance = EMPTY
         if "RmtInf/Ustrd" in tx or "RmtInf/Strd" in tx:
             remittance = read_remittance(
@@ -339,25 +349,20 @@ class EntryReader:
             entry_charges = self._charges(entry.kids["Chrgs"], f"{_entry_path(tx_path)}/Chrgs")
             if entry_charges is not None:
                 extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
-        code = (
-            _code(tx)
-            if ("BkTxCd/Domn/Cd" in tx or "BkTxCd/Prtry/Cd" in tx)
-            else entry.code
-        )
+        code = _code(tx) if ("BkTxCd/Domn/Cd" in tx or "BkTxCd/Prtry/Cd" in tx) else entry.code
         if code[1]:
             extra["bank_transaction_code_proprietary"] = code[1]
         for element_name, key in _REFERENCE_EXTRAS:
-            value = tx.texts.get(element_name)
-            if value:
+            if value := texts.get(element_name):
                 extra[key] = value
-        return_reason = tx.texts.get("RtrInf/Rsn/Cd") or tx.texts.get("RtrInf/Rsn/Prtry")
+        return_reason = texts.get("RtrInf/Rsn/Cd") or texts.get("RtrInf/Rsn/Prtry")
         if return_reason:
             extra["return_reason"] = return_reason
         if batch:
             extra["detail"] = tx_path.rsplit("[", 1)[-1].rstrip("]")
         return BankLine(
             bank_ref=bank_ref or "",
-            entry=entry.index,
+            entry=entry.position,
             amount=amount,
             currency=currency,
             booking_date=entry.booking,
@@ -369,7 +374,7 @@ class EntryReader:
             counterparty_bic=bic,
             ultimate_party=ultimate,
             end_to_end_id=end_to_end,
-            mandate_id=tx.texts.get("Refs/MndtId"),
+            mandate_id=texts.get("Refs/MndtId"),
             remittance_text=remittance.text,
             structured_references=remittance.references,
             referred_documents=remittance.documents,
@@ -378,7 +383,7 @@ class EntryReader:
             instructed_currency=instructed_currency,
             charges=charges[0] if charges else None,
             entry_amount=entry_amount,
-            additional_info=tx.texts.get("AddtlTxInf") or entry.info,
+            additional_info=texts.get("AddtlTxInf") or entry.info,
             extra=extra,
         )
 

@@ -219,9 +219,7 @@ class Values:
             return True
         if text == "DBIT":
             return False
-        raise self.error(
-            f"CdtDbtInd must be CRDT or DBIT, not {text!r}", element, _at(path, leaf)
-        )
+        raise self.error(f"CdtDbtInd must be CRDT or DBIT, not {text!r}", element, _at(path, leaf))
 
     def date_of(self, element: etree._Element | None, path: str, leaf: str = "") -> date | None:
         """A ``DateAndDateTimeChoice`` (``Dt`` or ``DtTm``) or a plain date element."""
