@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -233,7 +232,7 @@ class _Keys:
                 f"{header['account']}|{header['created']}|{header['from']}|{header['to']}".encode()
             ).hexdigest()[:12]
         )
-        self.seen: Counter[str] = Counter()
+        self.seen: dict[str, int] = {}
 
     def key(self, line: BankLine) -> BankLine:
         ref = line.bank_ref
@@ -243,7 +242,8 @@ class _Keys:
                 f"{line.booking_date}|{line.amount}|{line.currency}".encode()
             ).hexdigest()[:8]
             ref = f"{self.statement_key}#{line.entry + 1}.{detail}-{content}"
-        self.seen[ref] += 1
-        if self.seen[ref] > 1:
-            ref = f"{ref}#{self.seen[ref]}"
+        seen = self.seen.get(ref, 0) + 1
+        self.seen[ref] = seen
+        if seen > 1:
+            ref = f"{ref}#{seen}"
         return line if ref == line.bank_ref else replace(line, bank_ref=ref)
