@@ -35,6 +35,7 @@ _MARKERS = (b"BkToCstmrStmt", b"BkToCstmrAcctRpt", b"BkToCstmrDbtCdtNtfctn")
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD", "ITBD")
 _AVAILABLE = ("CLAV", "ITAV")
+_PRUNE_EVERY = 256  # emptied entries are unlinked in batches (each one is ~100 bytes)
 
 
 def identify(head: bytes) -> bool:
@@ -111,7 +112,7 @@ class _Reader:
                 statement.lines.extend(lines)
                 statement.warnings.extend(result.warnings)
             statement.entries += 1
-            camt_xml.release_entry(element)
+            camt_xml.release_entry(element, prune=statement.entries % _PRUNE_EVERY == 0)
             return lines
         statement = self._statement_of(element)
         if self.keep:

@@ -199,10 +199,13 @@ def stream(data: bytes | Path, message: Message, *, source: str) -> Iterator[etr
         raise syntax_error(exc, source=source) from None
 
 
-def release_entry(entry: etree._Element) -> None:
-    """Free a processed ``Ntry`` and the processed entries before it; the statement header
-    (``Id``, ``Acct``, ``Bal``...) before the entries stays until the statement ends."""
+def release_entry(entry: etree._Element, *, prune: bool = True) -> None:
+    """Free a processed ``Ntry`` and (with ``prune``) the processed, emptied entries before
+    it; the statement header (``Id``, ``Acct``, ``Bal``...) before the entries stays until
+    the statement ends. Pruning every few hundred entries keeps memory flat as well."""
     entry.clear(keep_tail=False)
+    if not prune:
+        return
     tag = entry.tag
     parent = entry.getparent()
     if parent is None:
