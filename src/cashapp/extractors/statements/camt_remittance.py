@@ -56,12 +56,11 @@ def read_remittance(
             return EMPTY
         if len(ustrd) == 1:
             return Remittance((ustrd[0].text or "").strip(), (), ())
-    path = f"{tx_path}/RmtInf"
     pieces = [u.text or "" for u in ustrd]
     references: list[str] = []
     documents: list[ReferredDocument] = []
     for n, block in enumerate(strd):
-        ref, docs = _structured(values, block, f"{path}/Strd[{n + 1}]")
+        ref, docs = _structured(values, block, tx_path, n)
         if ref and ref not in references:
             references.append(ref)
         documents.extend(docs)
@@ -71,14 +70,17 @@ def read_remittance(
 
 
 def _structured(
-    values: Values, strd: etree._Element, path: str
+    values: Values, strd: etree._Element, tx_path: str, n: int
 ) -> tuple[str | None, list[ReferredDocument]]:
+    """The ``n``-th ``Strd`` block (0-based) of the transaction at ``tx_path``."""
     kids = values.kids(strd)
     reference = text_of(values.child(first(kids, "CdtrRefInf"), "Ref"))
-    amounts = _amounts(values, first(kids, "RfrdDocAmt"), f"{path}/RfrdDocAmt")
+    path = f"{tx_path}/RmtInf/Strd[{n + 1}]"  # only for error messages
+    amounts_node = first(kids, "RfrdDocAmt")
+    amounts = {} if amounts_node is None else _amounts(values, amounts_node, f"{path}/RfrdDocAmt")
     infos = kids.get("RfrdDocInf", [])
     documents: list[ReferredDocument] = []
-    for n, info in enumerate(infos):
+    for d, info in enumerate(infos):
         info_kids = values.kids(info)
         number = first_text(info_kids, "Nb")
         if number is None:
@@ -87,9 +89,9 @@ def _structured(
             ReferredDocument(
                 number=number,
                 type=_document_type(values, first(info_kids, "Tp")),
-                date=values.date_of(
-                    first(info_kids, "RltdDt"), f"{path}/RfrdDocInf[{n + 1}]/RltdDt"
-                ),
+                date=values.date_of(first(info_kids, "RltdDt"), path, f"RfrdDocInf[{d + 1}]/RltdDt")
+                if "RltdDt" in info_kids
+                else None,
                 **(amounts if len(infos) == 1 else {}),
             )
         )
