@@ -3,8 +3,8 @@
 Generates camt.053 files of 10 000 and 100 000 realistic entries (about 1 KB each: parties,
 IBANs, references, remittance, bank transaction code; every tenth entry a batch of three)
 in a temporary directory, then measures in fresh child processes (so peak RSS is each
-one's own), best of 3 (2 at 100 000) by CPU time, as the machine is shared (wall time is
-kept in the JSON):
+one's own), the modes taking turns, best of 5 (3 at 100 000) by CPU time, as the machine is
+shared (wall time is kept in the JSON):
 
 - ``ceiling``: ``lxml.etree.iterparse`` walking every element of the file (each one handed
   to Python, its tag read), clearing each entry as it ends, doing nothing else: the floor
@@ -16,8 +16,8 @@ kept in the JSON):
   entry at a time and dropped (memory flat in file size: what the parse itself costs).
 
 Every mode imports what it needs before its clocks start (the reader's modules cost ~50 ms
-once, which is not throughput). Run: ``python -m benchmarks bench_camt`` (sizes: ``CASHAPP_BENCH_CAMT_SIZES=10000,100000``).
-Writes ``benchmarks/out/camt.json``.
+once, which is not throughput). Run: ``python -m benchmarks bench_camt`` (sizes:
+``CASHAPP_BENCH_CAMT_SIZES=10000,100000``). Writes ``benchmarks/out/camt.json``.
 """
 
 from __future__ import annotations
@@ -143,17 +143,31 @@ def child(mode: str, path: str) -> dict[str, float]:
     return {"entries": count, "seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": rss_mb}
 
 
-def measure(mode: str, path: Path, repeat: int = 3) -> dict[str, float]:
-    runs = []
+MODES = ("ceiling", "reader", "streaming")
+
+
+def run_child(mode: str, path: Path) -> dict[str, float]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_camt", "--child", mode, str(path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
+        capture_output=True,
+        check=True,
+    )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+def measure_all(path: Path, repeat: int) -> dict[str, dict[str, float]]:
+    """Every mode ``repeat`` times, the modes taking turns (ceiling, reader, streaming,
+    ceiling...) so that each one sees the same spread of load on a shared machine."""
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
     for _ in range(repeat):
-        done = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_camt", "--child", mode, str(path)],
-            cwd=ROOT,
-            env={**os.environ, "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
-            capture_output=True,
-            check=True,
-        )
-        runs.append(json.loads(done.stdout))
+        for mode in MODES:
+            runs[mode].append(run_child(mode, path))
+    return {mode: summarise(found, path) for mode, found in runs.items()}
+
+
+def summarise(runs: list[dict[str, float]], path: Path) -> dict[str, float]:
     best = min(runs, key=lambda r: r["cpu_seconds"])
     size_mb = path.stat().st_size / 1e6
     return {
@@ -210,8 +224,9 @@ def main() -> None:
             path = Path(tmp) / f"camt053_{size}.xml"
             generate(path, size)
             row: dict[str, object] = {"entries": size}
-            for mode in ("ceiling", "reader", "streaming"):
-                figures = measure(mode, path, repeat=3 if size <= 20000 else 2)
+            measured = measure_all(path, repeat=5 if size <= 20000 else 3)
+            for mode in MODES:
+                figures = measured[mode]
                 row[mode] = figures
                 print(
                     f"{size:>8} {mode:<18} {figures['file_mb']:>6.1f} {figures['cpu_seconds']:>6.2f} "
