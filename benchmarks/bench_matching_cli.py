@@ -17,8 +17,10 @@ differently is attributed to a cause by comparing what the run handed the matche
 
 ``python -m benchmarks bench_matching_cli`` (size by CASHAPP_BENCH_LINES, default 6000;
 ``CASHAPP_BENCH_POSTGRES=1`` runs on a fresh PostgreSQL database at 127.0.0.1:5432 instead
-of SQLite). Writes benchmarks/out/matching_cli.json and the generated tables of
-benchmarks/matching_cli.md.
+of SQLite; ``CASHAPP_BENCH_ADVICE_IDS=0`` writes the advice emails without the advice number
+the payer quoted on the transfer, so they link by payer, amount and date only). Writes
+benchmarks/out/matching_cli.json (``_postgres`` / ``_no_advice_ids`` variants beside it) and,
+for the default run, the generated tables of benchmarks/matching_cli.md.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ class CliDay:
     export_rows: int
     format_of: dict[str, str] = field(default_factory=dict)  # bank_ref -> statement format
     inputs: dict[str, LineToMatch] = field(default_factory=dict)  # what the run matched
+    emails: int = 0
 
 
 def scenario_of_size(lines: int, *, seed: int = SEED) -> Scenario:
@@ -134,16 +137,18 @@ def fresh_database(workdir: Path, *, postgres: bool = False) -> Iterator[str]:
 
 
 def run_cli_day(scenario: Scenario, workdir: Path, *, database_url: str,
-                snapshot_inputs: bool = True) -> CliDay:
+                snapshot_inputs: bool = True, advice_ids: bool = True) -> CliDay:
     """Write the day's files, drive them through the CLI, read back the outcome
     (``snapshot_inputs``: also keep what the run is about to match, for ``compare``)."""
-    files = write_files(scenario, workdir / "files", FORMATS, split=True, emails=True)
+    files = write_files(scenario, workdir / "files", FORMATS, split=True, emails=True,
+                        advice_ids=advice_ids)
     stages = [cashapp("import-invoices", str(files["open_items"]), database_url=database_url)]
     for name in FORMATS:
         stage = cashapp("ingest", str(files[name]), database_url=database_url)
         stage.name = f"ingest {name}"
         stages.append(stage)
-    if any(files["emails"].iterdir()):
+    emails = len(list(files["emails"].iterdir()))
+    if emails:
         stage = cashapp("ingest", str(files["emails"]), database_url=database_url)
         stage.name = "ingest emails"
         stages.append(stage)
@@ -162,7 +167,7 @@ def run_cli_day(scenario: Scenario, workdir: Path, *, database_url: str,
                  for n, task in enumerate(scenario.lines)}
     return CliDay(results=results, truth=read_truth(files["truth"]), stages=stages,
                   files=files, database_url=database_url, export_rows=len(rows),
-                  format_of=format_of, inputs=inputs)
+                  format_of=format_of, inputs=inputs, emails=emails)
 
 
 def _same_as_csv(rows: list[dict[str, Any]], path: Path) -> None:
@@ -286,14 +291,26 @@ def input_differences(memory: LineToMatch, cli: LineToMatch | None, fmt: str
             causes.append(f"{fmt}: {name} " + ("lost" if not got else "changed"))
             details.append(f"{name} {str(was)[:80]!r} -> {str(got)[:80]!r}")
     if _references(memory) != _references(cli):
-        causes.append("extracted references differ")
-        details.append(f"references {_references(memory)} -> {_references(cli)}")
+        known = set(_references(memory))
+        extra = [r for r in cli.references if _reference_key(r) not in known]
+        text_end = len(cli.line.remittance_text)
+        if cli.line.additional_info and all(
+                r.start is not None and r.start > text_end for r in extra) and all(
+                _reference_key(r) in set(_references(cli)) for r in memory.references):
+            causes.append(f"{fmt}: extra references read in additional_info")
+        else:
+            causes.append("extracted references differ")
+        details.append(f"references {_references(memory)} -> {_references(cli)}"
+                       f" (additional_info {cli.line.additional_info!r})")
     return causes, details
 
 
+def _reference_key(r: Any) -> tuple[str, ...]:
+    return (r.kind.value, r.normalized, str(r.amount or ""), str(r.reason or ""))
+
+
 def _references(task: LineToMatch) -> list[tuple[str, ...]]:
-    return sorted((r.kind.value, r.normalized, str(r.amount or ""), str(r.reason or ""))
-                  for r in task.references)
+    return sorted(_reference_key(r) for r in task.references)
 
 
 def _normal(value: object) -> object:
@@ -343,15 +360,15 @@ def table_of(results: list[MatchResult], truth: dict[str, Any]) -> dict[str, dic
     return {name: dict(t.rates()) for name, t in sorted(tallies.items())}
 
 
-def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None
-            ) -> dict[str, Any]:
+def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
+            advice_ids: bool = True) -> dict[str, Any]:
     """The whole benchmark at ``lines`` lines: CLI table, in-memory table, the differences."""
     scenario = scenario_of_size(lines)
     with tempfile.TemporaryDirectory(prefix="cashapp-cli-bench-") as tmp:
         folder = workdir or Path(tmp)
         with fresh_database(folder, postgres=postgres) as url:
             started = time.perf_counter()
-            day = run_cli_day(scenario, folder, database_url=url)
+            day = run_cli_day(scenario, folder, database_url=url, advice_ids=advice_ids)
             total_wall = time.perf_counter() - started
             memory, memory_tasks, memory_cpu = in_memory(scenario)
             differences = compare(memory, memory_tasks, day)
@@ -369,7 +386,8 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "seed": SEED, "lines": count, "database": "postgresql" if postgres else "sqlite",
-        "emails": len(list(day.files["emails"].iterdir())), "export_rows": day.export_rows,
+        "advice_ids": advice_ids,
+        "emails": day.emails, "export_rows": day.export_rows,
         "stages": stage_rows, "total_wall_s": round(total_wall, 2), "total_cpu_s": round(cpu, 2),
         "cli": cli_table, "in_memory": memory_table, "differences": differences,
         "run_summary": next(s.stdout for s in day.stages if s.name == "run").strip(),
@@ -434,7 +452,8 @@ def write_report(report: dict[str, Any], path: Path = REPORT) -> None:
 def main() -> None:
     lines = int(os.environ.get("CASHAPP_BENCH_LINES", "6000"))
     postgres = os.environ.get("CASHAPP_BENCH_POSTGRES", "") not in ("", "0")
-    report = measure(lines, postgres=postgres)
+    advice_ids = os.environ.get("CASHAPP_BENCH_ADVICE_IDS", "1") != "0"
+    report = measure(lines, postgres=postgres, advice_ids=advice_ids)
     print_table(f"cli ({report['database']}): {report['total_wall_s']} s wall, "
                 f"{report['total_cpu_s']} s CPU (rates in %)", report["cli"])
     print_table("in memory, same day", report["in_memory"])
@@ -443,9 +462,9 @@ def main() -> None:
     print(json.dumps(report["differences"], indent=1))
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
-    suffix = "_postgres" if postgres else ""
+    suffix = ("_postgres" if postgres else "") + ("" if advice_ids else "_no_advice_ids")
     (out / f"matching_cli{suffix}.json").write_text(json.dumps(report, indent=2, default=str))
-    if not postgres:
+    if not suffix:
         write_report(report)
 
 
