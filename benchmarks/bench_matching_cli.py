@@ -321,34 +321,60 @@ def _normal(value: object) -> object:
     return value
 
 
+PRIORITY = ("remittance advice not linked", "an advice linked", "advice read differently",
+            "referred_documents lost", "extra references read in additional_info",
+            "instructed_amount lost", "structured_references lost", "counterparty_account lost",
+            "extracted references differ", "counterparty_name changed",
+            "remittance_text changed")
+
+
+def primary_cause(causes: Sequence[str]) -> str:
+    """The cause most likely to change a decision, of the line's input differences."""
+    for marker in PRIORITY:
+        for cause in causes:
+            if marker in cause:
+                return cause
+    return causes[0] if causes else "same input, different decision"
+
+
 def compare(memory: list[MatchResult], memory_tasks: list[LineToMatch],
             day: CliDay) -> dict[str, Any]:
     """Lines decided differently (decision or best allocation) and their causes; input
-    differences counted over every line too."""
+    differences counted over every line too; the wrong automatic decisions in detail."""
     by_ref = {r.line_key: r for r in day.results}
-    inputs = day.inputs
     decided: Counter[str] = Counter()
+    primary: dict[str, Counter[str]] = defaultdict(Counter)
     all_inputs: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
+    wrong_auto: list[str] = []
     differing = 0
     for result, task in zip(memory, memory_tasks, strict=True):
         ref = task.line.bank_ref
-        causes, details = input_differences(task, inputs.get(ref), day.format_of[ref])
+        causes, details = input_differences(task, day.inputs.get(ref), day.format_of[ref])
         all_inputs.update(causes)
         cli = by_ref[ref]
+        truth = day.truth[ref]
+        described = (f"{ref} {truth.category}: memory {result.decision.value} -> cli "
+                     f"{cli.decision.value} {_best(cli)}; truth {allocation_key(truth.allocations)}"
+                     + (f" ({'; '.join(details)})" if details else ""))
+        if cli.decision is DecisionKind.AUTO and (
+                not truth.is_payment or _best(cli) != allocation_key(truth.allocations)):
+            wrong_auto.append(described)
         if result.decision is cli.decision and _best(result) == _best(cli):
             continue
         differing += 1
-        category = day.truth[ref].category
         label = "; ".join(causes) or "same input, different decision"
-        decided[f"{label} [{category}]"] += 1
-        if len(examples[label]) < 5:
-            examples[label].append(
-                f"{ref} {category}: memory {result.decision.value} -> cli {cli.decision.value}"
-                + (f" ({'; '.join(details)})" if details else ""))
-    return {"lines_decided_differently": differing, "by_cause": dict(decided.most_common()),
+        decided[f"{label} [{truth.category}]"] += 1
+        primary[primary_cause(causes)][truth.category] += 1
+        if len(examples[label]) < 3:
+            examples[label].append(described)
+    return {"lines_decided_differently": differing,
+            "by_primary_cause": {cause: {"lines": sum(c.values()), "categories": dict(c)}
+                                 for cause, c in sorted(primary.items(),
+                                                        key=lambda kv: -sum(kv[1].values()))},
+            "by_cause": dict(decided.most_common()),
             "input_differences_all_lines": dict(all_inputs.most_common()),
-            "examples": dict(examples)}
+            "wrong_automatic": wrong_auto, "examples": dict(examples)}
 
 
 def _best(result: MatchResult) -> object:
@@ -421,9 +447,16 @@ def markdown(report: dict[str, Any]) -> str:
     diff = report["differences"]
     out += ["", f"Lines decided differently from the in-memory matcher: "
             f"**{diff['lines_decided_differently']}**.", ""]
-    if diff["by_cause"]:
-        out += ["| cause [category] | lines |", "|---|---|"]
-        out += [f"| {cause} | {n} |" for cause, n in diff["by_cause"].items()]
+    if diff["by_primary_cause"]:
+        out += ["| first cause | lines | by category |", "|---|---|---|"]
+        out += [f"| {cause} | {row['lines']} | " + ", ".join(
+                    f"{name} {n}" for name, n in sorted(row["categories"].items(),
+                                                        key=lambda kv: -kv[1])) + " |"
+                for cause, row in diff["by_primary_cause"].items()]
+        out.append("")
+    if diff["wrong_automatic"]:
+        out += ["Wrong automatic decisions through the CLI:", ""]
+        out += [f"- `{line}`" for line in diff["wrong_automatic"]]
         out.append("")
     if diff["input_differences_all_lines"]:
         out += ["Input differences over all lines (decided the same or not):", "",
@@ -453,13 +486,16 @@ def main() -> None:
     lines = int(os.environ.get("CASHAPP_BENCH_LINES", "6000"))
     postgres = os.environ.get("CASHAPP_BENCH_POSTGRES", "") not in ("", "0")
     advice_ids = os.environ.get("CASHAPP_BENCH_ADVICE_IDS", "1") != "0"
-    report = measure(lines, postgres=postgres, advice_ids=advice_ids)
+    keep = os.environ.get("CASHAPP_BENCH_KEEP")  # a folder to keep the files and database in
+    report = measure(lines, postgres=postgres, advice_ids=advice_ids,
+                     workdir=Path(keep) if keep else None)
     print_table(f"cli ({report['database']}): {report['total_wall_s']} s wall, "
                 f"{report['total_cpu_s']} s CPU (rates in %)", report["cli"])
     print_table("in memory, same day", report["in_memory"])
     for stage in report["stages"]:
         print(f"  {stage['stage']:<16} wall {stage['wall_s']:>8} s  cpu {stage['cpu_s']:>8} s")
-    print(json.dumps(report["differences"], indent=1))
+    print(json.dumps({k: v for k, v in report["differences"].items() if k != "examples"},
+                     indent=1))
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
     suffix = ("_postgres" if postgres else "") + ("" if advice_ids else "_no_advice_ids")

@@ -55,10 +55,17 @@ def test_split_day_and_advice_emails_read_back_as_generated(tmp_path: Path) -> N
                         mix={"remittance_advice": 0.3})
     files = write_files(scenario, tmp_path, split=True, emails=True)
     readers = {"camt": camt_reader, "mt940": mt940_reader, "ofx": ofx_reader}
-    refs = []
+    refs, in_text = [], 0
+    structured = {t.line.bank_ref: t.line.structured_references[0] for t in scenario.lines
+                  if t.line.structured_references}
     for name, reader in readers.items():
         [statement] = reader.extract(files[name].read_bytes(), source=name).statements
         refs += [line.bank_ref for line in statement.lines]
+        for line in statement.lines:  # where the format has no field for it: in the text
+            if line.bank_ref in structured and name != "camt":
+                assert structured[line.bank_ref] in line.remittance_text.replace(" ", "")
+                in_text += 1
+    assert in_text > 0
     assert sorted(refs) == sorted(t.line.bank_ref for t in scenario.lines)  # each line once
     assert "Ã" not in files["ofx"].read_bytes().decode("cp1252")  # as its header declares
     truth = read_truth(files["truth"])
