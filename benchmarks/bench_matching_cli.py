@@ -322,8 +322,9 @@ def _normal(value: object) -> object:
 
 
 PRIORITY = ("remittance advice not linked", "an advice linked", "advice read differently",
-            "referred_documents lost", "extra references read in additional_info",
-            "instructed_amount lost", "structured_references lost", "counterparty_account lost",
+            "referred_documents lost", "instructed_amount lost",
+            "extra references read in additional_info", "structured_references lost",
+            "counterparty_account lost",
             "extracted references differ", "counterparty_name changed",
             "remittance_text changed")
 
