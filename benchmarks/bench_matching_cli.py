@@ -382,6 +382,30 @@ def _best(result: MatchResult) -> object:
     return None if result.best is None else allocation_key(result.best.allocations)
 
 
+def mt940_details_effect(scenario: Scenario, mt940: Path) -> dict[str, Any]:
+    """The in-memory matcher on the day with the MT940 lines as the reader gives them, with
+    and without the raw ``:86:`` text the reader keeps in ``additional_info``: how much of
+    the MT940 loss that raw text causes (scored on the MT940 lines only)."""
+    import dataclasses
+
+    from cashapp.extractors.statements import mt940 as mt940_reader
+
+    [statement] = mt940_reader.extract(mt940.read_bytes(), source=mt940.name).statements
+    read = {line.bank_ref: line for line in statement.lines}
+    matcher = load_matcher()
+    out: dict[str, Any] = {}
+    for label, keep in (("as read", True), ("without the raw :86: in additional_info", False)):
+        tasks = [dataclasses.replace(t, line=read[t.line.bank_ref] if keep else
+                                     dataclasses.replace(read[t.line.bank_ref],
+                                                         additional_info=None))
+                 if t.line.bank_ref in read else t for t in scenario.lines]
+        results = matcher.match(with_extracted_references(tasks, scenario.ledger),
+                                scenario.ledger, MatchPolicy())
+        mt940_results = [r for r in results if r.line_key in read]
+        out[label] = table_of(mt940_results, scenario.truth)["overall"]
+    return out
+
+
 def table_of(results: list[MatchResult], truth: dict[str, Any]) -> dict[str, dict[str, object]]:
     tallies = evaluate(results, truth)
     return {name: dict(t.rates()) for name, t in sorted(tallies.items())}
@@ -399,6 +423,7 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
             total_wall = time.perf_counter() - started
             memory, memory_tasks, memory_cpu = in_memory(scenario)
             differences = compare(memory, memory_tasks, day)
+            mt940_effect = mt940_details_effect(scenario, day.files["mt940"])
     count = len(scenario.lines)
     cli_table = table_of(day.results, day.truth)
     memory_table = table_of(memory, scenario.truth)
@@ -417,6 +442,7 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
         "emails": day.emails, "export_rows": day.export_rows,
         "stages": stage_rows, "total_wall_s": round(total_wall, 2), "total_cpu_s": round(cpu, 2),
         "cli": cli_table, "in_memory": memory_table, "differences": differences,
+        "mt940_additional_info_effect": mt940_effect,
         "run_summary": next(s.stdout for s in day.stages if s.name == "run").strip(),
     }
 
@@ -458,6 +484,15 @@ def markdown(report: dict[str, Any]) -> str:
     if diff["wrong_automatic"]:
         out += ["Wrong automatic decisions through the CLI:", ""]
         out += [f"- `{line}`" for line in diff["wrong_automatic"]]
+        out.append("")
+    effect = report.get("mt940_additional_info_effect")
+    if effect:
+        out += ["In-memory matcher on the MT940 lines as the reader gives them (same day):", "",
+                "| MT940 lines | lines | automatic | precision | right in any form |",
+                "|---|---|---|---|---|"]
+        out += [f"| {label} | {row['lines']} | {_fmt(row['automatic'])} | "
+                f"{_fmt(row['auto_precision'])} | {_fmt(row['right_any_form'])} |"
+                for label, row in effect.items()]
         out.append("")
     if diff["input_differences_all_lines"]:
         out += ["Input differences over all lines (decided the same or not):", "",
