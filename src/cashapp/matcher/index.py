@@ -52,7 +52,7 @@ class KeyTable:
     confirmed against the item's own key, so a hash collision can never name a wrong item.
     """
 
-    __slots__ = ("hashes", "positions", "key_of")
+    __slots__ = ("hashes", "key_of", "positions")
 
     def __init__(self, hashes: array[int], positions: array[int],
                  key_of: Callable[[int], str]) -> None:
