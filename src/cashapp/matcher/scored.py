@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,10 +79,24 @@ class ScoredMatcher:
         timings: dict[str, float] | None = None,
         workers: int | None = None,
     ) -> list[MatchResult]:
-        """Match ``lines``; ``timings``, when given, receives wall and CPU seconds per stage
-        (summed over the workers when several ran) and ``workers_private_mb``, the memory
-        the workers did not share with this process. ``workers``: see ``matcher.workers``;
-        the results are the same for any number."""
+        """Match ``lines``; see ``match_iter``."""
+        return list(self.match_iter(lines, ledger, policy, timings=timings, workers=workers))
+
+    def match_iter(
+        self,
+        lines: Sequence[LineToMatch],
+        ledger: LedgerView,
+        policy: MatchPolicy,
+        *,
+        timings: dict[str, float] | None = None,
+        workers: int | None = None,
+    ) -> Iterator[MatchResult]:
+        """One result per line, in order, chunk by chunk (a caller that consumes them as
+        they come never holds a whole night of results). ``timings``, when given, receives
+        wall and CPU seconds per stage (summed over the workers when several ran) and, once
+        exhausted, ``workers_private_mb``: the memory the workers did not share with this
+        process. ``workers``: see ``matcher.workers``; the results are the same for any
+        number."""
         clock = [time.perf_counter(), time.process_time()]
         index = build_index(ledger)
         if timings is not None:
@@ -95,18 +109,17 @@ class ScoredMatcher:
             out = self._match_chunk(lines[span[0] : span[1]], index, policy, stages)
             return out, stages, os.getpid(), private_mb() if count > 1 else 0.0
 
-        results: list[MatchResult] = []
         private: dict[int, float] = {}
+        if timings is not None:
+            timings["workers"] = count
         for out, stages, pid, own in run_chunks(work, spans, count):
-            results.extend(out)
+            yield from out
             private[pid] = max(private.get(pid, 0.0), own)
             if timings is not None:
                 for stage, seconds in stages.items():
                     timings[stage] = timings.get(stage, 0.0) + seconds
         if timings is not None:
-            timings["workers"] = count
             timings["workers_private_mb"] = sum(private.values())
-        return results
 
     def _match_chunk(
         self,
