@@ -94,8 +94,8 @@ class ScoredMatcher:
         """One result per line, in order, chunk by chunk (a caller that consumes them as
         they come never holds a whole night of results). ``timings``, when given, receives
         wall and CPU seconds per stage (summed over the workers when several ran) and, once
-        exhausted, ``workers_private_mb``: the memory the workers did not share with this
-        process. ``workers``: see ``matcher.workers``; the results are the same for any
+        exhausted, ``workers_private_mb``: the memory the forked workers did not share with
+        this process. ``workers``: see ``matcher.workers``; the results are the same for any
         number."""
         clock = [time.perf_counter(), time.process_time()]
         index = build_index(ledger)
@@ -103,11 +103,13 @@ class ScoredMatcher:
             timings["index"] = time.perf_counter() - clock[0]
             timings["index_cpu"] = time.process_time() - clock[1]
         spans, count = plan(len(lines), workers)
+        caller = os.getpid()
 
         def work(span: tuple[int, int]) -> tuple[list[MatchResult], dict[str, float], int, float]:
             stages: dict[str, float] = {}
             out = self._match_chunk(lines[span[0] : span[1]], index, policy, stages)
-            return out, stages, os.getpid(), private_mb() if count > 1 else 0.0
+            pid = os.getpid()
+            return out, stages, pid, private_mb() if pid != caller else 0.0
 
         private: dict[int, float] = {}
         if timings is not None:

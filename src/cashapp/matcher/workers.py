@@ -4,7 +4,8 @@ Once the ledger index is built, bank lines are independent: each chunk of lines 
 featurized, scored and decided on its own. With more than one worker, the chunks run in
 processes forked after the index was built, so they share it (and the lines) copy-on-write
 instead of receiving a copy; only chunk bounds go to a worker and only its results come
-back, in chunk order, so the output does not depend on the number of workers.
+back, in chunk order, so the output does not depend on the number of workers. The calling
+process is one of the workers.
 
 ``workers``: ``None`` means ``CASHAPP_MATCHER_WORKERS`` or the machine's CPU count, capped
 at the number of chunks; 1 (or a platform without ``fork``) runs the chunks in-process.
@@ -44,8 +45,11 @@ def default_workers() -> int:
 
 
 def run_chunks(work: Callable[[Span], Any], spans: list[Span], workers: int) -> Iterator[Any]:
-    """``work(span)`` for every span, results in span order; in ``workers`` forked
-    processes when more than one."""
+    """``work(span)`` for every span, results in span order. With more than one worker,
+    this process runs every ``workers``-th span itself and ``workers - 1`` forked processes
+    run the others meanwhile: every forked process ends up with a private copy of the pages
+    it touches (CPython writes reference counts into every object it reads), so one process
+    fewer is one copy of the ledger's objects fewer."""
     if workers <= 1:
         for span in spans:
             yield work(span)
@@ -53,9 +57,11 @@ def run_chunks(work: Callable[[Span], Any], spans: list[Span], workers: int) -> 
     global _work
     _work = work
     gc.freeze()  # objects made so far stay out of the collector: no copy-on-write by gc
-    pool = mp.get_context("fork").Pool(workers)
+    pool = mp.get_context("fork").Pool(workers - 1)
     try:
-        yield from pool.imap(_call, spans)
+        theirs = pool.imap(_call, [s for n, s in enumerate(spans) if n % workers])
+        for n, span in enumerate(spans):
+            yield next(theirs) if n % workers else work(span)
         pool.close()
         pool.join()
     finally:
@@ -70,7 +76,8 @@ def _call(span: Span) -> Any:
 
 
 def private_mb() -> float:
-    """This process's own memory (pages not shared with its parent), in MB; 0 if unknown."""
+    """This process's own memory (pages not shared with its parent or children), in MB;
+    0 if unknown."""
     rollup = Path("/proc/self/smaps_rollup")
     if not rollup.exists():
         return 0.0
