@@ -50,9 +50,11 @@ class KeyTable:
     """String keys -> open-item positions as two numpy columns sorted by the key's hash
     (16 bytes per item instead of a dict entry, a string and a list: ~200 bytes). A hit is
     confirmed against the item's own key, so a hash collision can never name a wrong item.
+    A bitmap of the hashes (one byte per key) answers most misses (free-text windows
+    mostly miss) without a binary search.
     """
 
-    __slots__ = ("hashes", "key_of", "positions")
+    __slots__ = ("bits", "hashes", "key_of", "mask", "positions")
 
     def __init__(self, hashes: array[int], positions: array[int],
                  key_of: Callable[[int], str]) -> None:
@@ -61,6 +63,11 @@ class KeyTable:
         self.hashes: npt.NDArray[np.int64] = column[order]
         self.positions: npt.NDArray[np.int64] = found[order]
         self.key_of = key_of
+        size = 1 << max(10, (8 * len(column)).bit_length())  # bits: 1/8 to 1/16 of them set
+        self.mask = size - 1
+        present = np.zeros(size, dtype=bool)
+        present[column & self.mask] = True
+        self.bits = np.packbits(present, bitorder="little").tobytes()
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -68,6 +75,9 @@ class KeyTable:
     def get(self, key: str, default: Sequence[int] = ()) -> Sequence[int]:
         """Positions (ascending) of the items whose key is ``key``, else ``default``."""
         wanted = hash(key)
+        bit = wanted & self.mask
+        if not self.bits[bit >> 3] & (1 << (bit & 7)):
+            return default
         hashes = self.hashes
         start = int(hashes.searchsorted(wanted))
         if start == len(hashes) or hashes[start] != wanted:
@@ -102,6 +112,8 @@ class LedgerIndex:
     by_name_prefix: dict[str, tuple[str, ...]] = field(default_factory=dict)
     by_name_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
+    # payer name -> what ``customers.match_name`` found for it (a cache, filled while matching)
+    name_matches: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
 
     def customer_items(self, customer_id: str) -> range:
         """Positions of the customer's open items, in (due date, invoice number) order."""
