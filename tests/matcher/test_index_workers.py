@@ -63,6 +63,7 @@ def test_forked_workers_give_the_same_results_in_order(monkeypatch: pytest.Monke
     assert sum(r.decision.value == "auto" for r in alone) > 0
 
 
+@pytest.mark.skipif("fork" not in workers.mp.get_all_start_methods(), reason="needs fork")
 def test_the_plan_caps_workers_at_the_chunks() -> None:
     spans, count = workers.plan(500, 8)
     assert (spans, count) == ([(0, 500)], 1)
