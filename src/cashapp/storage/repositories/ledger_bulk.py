@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
@@ -159,14 +159,14 @@ _MOVE_PG = text(
      WHERE o.tenant_id = :tenant AND o.id = m.id
     """
 )
+# SQLite is embedded (no round trips): the same relative UPDATE, executed for every invoice
+# by one ``executemany``. Measured: an ``UPDATE ... FROM`` over ``json_each`` or ``VALUES``
+# scanned the tenant's open items for every chunk (14 s per 1 000 lines at 5 000 items).
 _MOVE_SQLITE = text(
     """
     UPDATE open_item
-       SET open_minor = open_minor - m.reduction, version = version + m.moves
-      FROM (SELECT json_extract(value, '$[0]') AS id, json_extract(value, '$[1]') AS reduction,
-                   json_extract(value, '$[2]') AS moves
-              FROM json_each(:rows)) AS m
-     WHERE open_item.tenant_id = :tenant AND open_item.id = m.id
+       SET open_minor = open_minor - :reduction, version = version + :moves
+     WHERE tenant_id = :tenant AND id = :id
     """
 )
 
@@ -189,8 +189,14 @@ def reduce_open_amounts(
         }
         execute(session, _MOVE_PG, params)
         return
-    rows = to_json([[i, *reductions[i]] for i in ids])
-    execute(session, _MOVE_SQLITE.bindparams(bindparam("rows")), {"tenant": tenant_id, "rows": rows})
+    execute(
+        session,
+        _MOVE_SQLITE,
+        [
+            {"tenant": tenant_id, "id": i, "reduction": reductions[i][0], "moves": reductions[i][1]}
+            for i in ids
+        ],
+    )
 
 
 def _insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
