@@ -6,7 +6,7 @@ remittance advices, the open items) in one read; the matcher then runs without t
 database; ``record_result`` writes one line's outcome in the caller's transaction.
 ``run_lettrage`` is the job that strings them together; ``record_results`` owns its
 transactions: one per chunk of applied lines, set-based (``bulk_apply``: a failure never
-leaves half a chunk applied), and one per chunk of lines left for review.
+leaves half a chunk applied), and one per chunk of lines left for review (stored set-based too).
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from cashapp.matcher.remittance_link import (
 )
 from cashapp.reconciliation.apply import ActorType, apply_proposal
 from cashapp.reconciliation.bulk_apply import Actor, Outcome, apply_chunk
-from cashapp.reconciliation.review import store_suggestion
+from cashapp.reconciliation.review import store_suggestion, store_suggestions
 from cashapp.storage import Engine, Session
 from cashapp.storage.repositories.bank import (
     bank_line_from_row,
@@ -158,7 +158,7 @@ class RunSummary:
         self.amounts[key][line.currency] += line.amount
 
 
-REVIEW_CHUNK = 200  # lines left for review, stored per transaction
+REVIEW_CHUNK = 1000  # lines left for review, stored per transaction (set-based)
 APPLY_CHUNK = 1000  # lines applied per transaction, set-based (``bulk_apply``)
 APPLY_CHUNK_ALLOCATIONS = 10_000  # and at most this many allocations per transaction
 Progress = Callable[[Iterable[MatchResult], int], Iterator[MatchResult]]
@@ -218,13 +218,17 @@ def record_results(
     applying: list[MatchResult] = []
     allocations = 0
 
-    def record(session: Session, result: MatchResult) -> DecisionKind:
-        return record_result(session, tenant, result, matcher=matcher, policy=policy)
-
     def flush_review() -> None:
         if waiting:
-            outcomes = run_in_transaction(engine, lambda s: [record(s, r) for r in waiting])
-            for result, outcome in zip(waiting, outcomes, strict=True):
+            queued = [
+                MatchResult(line_key=r.line_key, decision=DecisionKind.UNMATCHED)
+                if r.decision is DecisionKind.AUTO
+                else r
+                for r in waiting
+            ]  # an AUTO result without a proposal: nothing to apply, nothing to suggest
+            run_in_transaction(engine, lambda s: store_suggestions(s, tenant, queued))
+            for result in queued:
+                outcome = DecisionKind.UNMATCHED if result.best is None else DecisionKind.SUGGESTED
                 summary.count(outcome, lines[result.line_key])
             waiting.clear()
 
