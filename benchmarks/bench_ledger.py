@@ -1,6 +1,7 @@
 """Ledger write and read speed on both backends: open-items import (bulk upsert), statement
-storage (bulk insert with ON CONFLICT), applying payments (one transaction per bank line,
-as the run does), the lettrage export and the SQL auditor.
+storage (bulk insert with ON CONFLICT), applying payments (one transaction per bank line as a
+reviewer does; chunks of 50 with a savepoint per line; and the run's set-based apply on the
+rest of the lines, chunks of ``run.APPLY_CHUNK``), the lettrage export and the SQL auditor.
 
 ``python -m benchmarks bench_ledger`` (sizes: ``CASHAPP_BENCH_LEDGER_ITEMS``, default 20000,
 and ``CASHAPP_BENCH_LEDGER_APPLIES``, default 500) writes ``benchmarks/out/ledger.json``;
@@ -28,9 +29,11 @@ from cashapp.domain.proposals import AllocationKind, Proposal, ProposedAllocatio
 from cashapp.domain.statements import BankLine, Statement, StatementFile
 from cashapp.reconciliation.apply import ActorType, apply_proposal
 from cashapp.reconciliation.audit import audit_ledger
+from cashapp.reconciliation.bulk_apply import Actor, Outcome, apply_chunk
 from cashapp.reconciliation.export import export_lettrage, write_lettrage_csv
 from cashapp.reconciliation.ingest import sha256_of, store_statement_file
 from cashapp.reconciliation.open_items import import_open_items
+from cashapp.reconciliation.run import APPLY_CHUNK
 from cashapp.storage.database import open_database
 from cashapp.storage.engine import make_engine
 from cashapp.storage.repositories.bank import list_lines_without_live_application
@@ -145,6 +148,18 @@ def measure(url: str, items: int, applies: int) -> dict[str, Any]:
     for first in range(applies, 2 * applies, 50):
         run_in_transaction(engine, lambda s, f=first: chunk(s, f))
     figures["apply_per_s_chunks_of_50_savepoints"] = applies / (time.perf_counter() - start)
+    # The set-based apply of the run (``bulk_apply``) on every line still open.
+    rest = list(range(2 * applies, len(line_ids)))
+    actor = Actor(actor_type=ActorType.RULE, actor_id="bench")
+    start, cpu = time.perf_counter(), time.process_time()
+    for first in range(0, len(rest), APPLY_CHUNK):
+        chunk_items = [(line_ids[i] or 0, proposal(i)) for i in rest[first : first + APPLY_CHUNK]]
+        outcomes = apply_chunk(engine, tenant, chunk_items, actor=actor)
+        assert all(o is Outcome.APPLIED for o in outcomes)
+    elapsed = time.perf_counter() - start
+    figures["apply_per_s_set_based"] = len(rest) / elapsed
+    figures["apply_set_based_lines"] = len(rest)
+    figures["apply_set_based_cpu_s_per_1000_lines"] = (time.process_time() - cpu) / len(rest) * 1000
     start = time.perf_counter()
     with read_session(engine) as session:
         rows = write_lettrage_csv(export_lettrage(session, tenant), io.StringIO())

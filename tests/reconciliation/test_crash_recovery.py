@@ -33,6 +33,7 @@ from cashapp.domain.reasons import ReasonCode
 from cashapp.reconciliation.apply import ActorType, apply_proposal, reverse_application
 from cashapp.reconciliation.audit import audit_ledger
 from cashapp.reconciliation.open_items import import_open_items
+from cashapp.reconciliation.run import APPLY_CHUNK
 from cashapp.storage.transactions import read_session, write_transaction
 
 LINES = 600
@@ -226,8 +227,8 @@ def test_sigkill_mid_batch_then_rerun(engine, tenant, database_url, seed) -> Non
 
 
 def lettrage_run(url: str, tenant: int) -> None:
-    """The real batch: ``run_lettrage`` with the rules matcher (chunks of 50 lines, all or
-    nothing, a savepoint per line)."""
+    """The real batch: ``run_lettrage`` with the rules matcher (set-based chunks of
+    ``run.APPLY_CHUNK`` lines, each all or nothing)."""
     from cashapp.matcher import load_matcher
     from cashapp.matcher.api import MatchPolicy
     from cashapp.reconciliation.run import run_lettrage
@@ -280,9 +281,9 @@ def test_sigkill_mid_lettrage_run_then_rerun(engine, tenant, database_url, backe
     engine.dispose()
     child = FORK.Process(target=lettrage_run, args=(database_url, tenant))
     child.start()
-    applied = kill_when(engine, tenant, child, rng.choice([1, 50]), 0.0)
+    applied = kill_when(engine, tenant, child, rng.choice([1, APPLY_CHUNK]), 0.0)
     assert 0 < applied < count
-    assert applied % 50 == 0  # whole chunks only
+    assert applied % APPLY_CHUNK == 0  # whole chunks only
     assert assert_nothing_partial(engine, tenant, line_ids) == applied
     lettrage_run(database_url, tenant)
     assert_complete(engine, tenant, line_ids)

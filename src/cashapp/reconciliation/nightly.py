@@ -1,9 +1,10 @@
 """The nightly run: for every tenant, ingest what arrived, match, apply, deliver.
 
 The unit of work is a *chunk*: one tenant's bank account. A chunk matches its open lines and
-records each line's outcome in its own transaction (``run.record_result``), so a process
-killed mid-chunk leaves every payment applied whole or not at all, and running the chunk
-again only picks up what is still open: a re-run adds nothing.
+records the outcomes as ``cashapp run`` does (``run.record_results``: certain payments
+applied set-based, up to ``run.APPLY_CHUNK`` lines per transaction), so a process killed
+mid-chunk leaves every transaction's lines applied whole or not at all, and running the
+chunk again only picks up what is still open: a re-run adds nothing.
 
 On SQLite everything runs in this process (``run_nightly``). On PostgreSQL the chunks are
 jobs of procrastinate (``reconciliation.jobs``), run by worker processes on any machine.
@@ -17,27 +18,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from functools import partial
 from pathlib import Path
 
 from cashapp.core.clock import utc_now
-from cashapp.core.errors import AlreadyAppliedError, CashappError, ConflictError, InvariantViolation
+from cashapp.core.errors import CashappError
 from cashapp.core.settings import Settings
 from cashapp.domain.money import from_minor
-from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import RemittanceFile
 from cashapp.extractors.read import read_untrusted
 from cashapp.matcher import load_matcher
 from cashapp.matcher.api import Matcher, MatchPolicy
 from cashapp.reconciliation.ingest import sha256_of, store_remittance_file, store_statement_file
 from cashapp.reconciliation.outbox import relay_until_idle
-from cashapp.reconciliation.run import as_suggestion, prepare_run, record_result
+from cashapp.reconciliation.run import prepare_run, record_results
 from cashapp.storage import Engine, Session
 from cashapp.storage import nightly as store
 from cashapp.storage.repositories.bank import find_file
 from cashapp.storage.transactions import read_session, run_in_transaction
 
-# Crash tests: seconds to sleep after each recorded line, so a worker can be killed mid-chunk.
+# Crash tests: seconds to sleep per applied line, after each applied transaction, so a
+# worker can be killed mid-chunk.
 LINE_DELAY_ENV = "CASHAPP_NIGHTLY_LINE_DELAY"
 
 
@@ -70,28 +70,15 @@ def run_chunk(engine: Engine, tenant: int, bank_account_id: int, *, policy: Matc
         work = prepare_run(session, tenant)
     tasks = [t for t in work.tasks if t.key in wanted]
     model = matcher or load_matcher()
-    result = ChunkResult()
 
-    def record(session: Session, *, match: MatchResult) -> DecisionKind:
-        return record_result(session, tenant, match, matcher=model, policy=policy)
+    def pause(lines: int) -> None:
+        time.sleep(delay * lines)
 
-    for match in model.match(tasks, work.ledger, policy):
-        try:
-            outcome = run_in_transaction(engine, partial(record, match=match))
-        except AlreadyAppliedError:
-            result.skipped += 1
-            continue
-        except (InvariantViolation, ConflictError):
-            outcome = run_in_transaction(engine, partial(record, match=as_suggestion(match)))
-        if outcome is DecisionKind.AUTO:
-            result.applied += 1
-        elif outcome is DecisionKind.SUGGESTED:
-            result.suggested += 1
-        else:
-            result.unmatched += 1
-        if delay:
-            time.sleep(delay)
-    return result
+    summary = record_results(engine, tenant, model.match(tasks, work.ledger, policy),
+                             lines={t.key: t.line for t in tasks}, matcher=model, policy=policy,
+                             after_chunk=pause if delay else None)
+    return ChunkResult(applied=summary.applied, suggested=summary.suggested,
+                       unmatched=summary.unmatched, skipped=summary.skipped)
 
 
 AfterStore = Callable[[Session, int], object]  # (session, tenant) inside the storing transaction

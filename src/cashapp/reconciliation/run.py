@@ -4,19 +4,18 @@ what is certain is applied, the rest waits in review.
 ``prepare_run`` reads the work (lines, what the text extractor finds in them, linked
 remittance advices, the open items) in one read; the matcher then runs without the
 database; ``record_result`` writes one line's outcome in the caller's transaction.
-``run_lettrage`` is the job that strings them together and owns its transactions: one per
-applied line (a failure never leaves half a payment applied) and one per chunk of lines
-left for review.
+``run_lettrage`` is the job that strings them together; ``record_results`` owns its
+transactions: one per chunk of applied lines, set-based (``bulk_apply``: a failure never
+leaves half a chunk applied), and one per chunk of lines left for review (stored set-based too).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cashapp.core.errors import AlreadyAppliedError, ConflictError, InvariantViolation
 from cashapp.domain.ledger import Customer
 from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import Remittance
@@ -31,7 +30,8 @@ from cashapp.matcher.remittance_link import (
     link_remittances,
 )
 from cashapp.reconciliation.apply import ActorType, apply_proposal
-from cashapp.reconciliation.review import store_suggestion
+from cashapp.reconciliation.bulk_apply import Actor, Outcome, apply_chunk
+from cashapp.reconciliation.review import store_suggestion, store_suggestions
 from cashapp.storage import Engine, Session
 from cashapp.storage.repositories.bank import (
     bank_line_from_row,
@@ -39,7 +39,7 @@ from cashapp.storage.repositories.bank import (
 )
 from cashapp.storage.repositories.receivables import list_customers, list_open_items
 from cashapp.storage.repositories.remittances import list_remittances
-from cashapp.storage.transactions import read_session, run_in_transaction, savepoint
+from cashapp.storage.transactions import read_session, run_in_transaction
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,16 +107,16 @@ def record_result(
     bank_line_id = int(result.line_key)
     best = result.best
     if result.decision is DecisionKind.AUTO and best is not None:
-        is_rules = matcher.version.startswith("rules")
+        actor = run_actor(matcher, policy)
         apply_proposal(
             session,
             tenant,
             bank_line_id,
             best,
-            actor_type=ActorType.RULE if is_rules else ActorType.MODEL,
-            actor_id=f"cashapp-run:{matcher.version}",
-            model_name=type(matcher).__name__,
-            threshold=policy.auto_precision,
+            actor_type=actor.actor_type,
+            actor_id=actor.actor_id,
+            model_name=actor.model_name,
+            threshold=actor.threshold,
         )
         return DecisionKind.AUTO
     if result.decision is DecisionKind.AUTO:
@@ -158,9 +158,22 @@ class RunSummary:
         self.amounts[key][line.currency] += line.amount
 
 
-REVIEW_CHUNK = 200  # lines left for review, stored per transaction
-APPLY_CHUNK = 50  # lines applied per transaction, each in its own savepoint
+REVIEW_CHUNK = 1000  # lines left for review, stored per transaction (set-based)
+APPLY_CHUNK = 1000  # lines applied per transaction, set-based (``bulk_apply``)
+APPLY_CHUNK_ALLOCATIONS = 10_000  # and at most this many allocations per transaction
 Progress = Callable[[Iterable[MatchResult], int], Iterator[MatchResult]]
+AfterChunk = Callable[[int], object]  # called with the number of lines of each applied chunk
+
+
+def run_actor(matcher: Matcher, policy: MatchPolicy) -> Actor:
+    """Who the run's decisions name: the rules or the model, at the policy's threshold."""
+    is_rules = matcher.version.startswith("rules")
+    return Actor(
+        actor_type=ActorType.RULE if is_rules else ActorType.MODEL,
+        actor_id=f"cashapp-run:{matcher.version}",
+        model_name=type(matcher).__name__,
+        threshold=policy.auto_precision,
+    )
 
 
 def run_lettrage(
@@ -171,61 +184,78 @@ def run_lettrage(
     policy: MatchPolicy,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest.
-
-    Applications are committed in chunks (R6: each chunk all or nothing); inside a chunk
-    every line has its own savepoint, so a line the ledger refuses (applied meanwhile, an
-    invoice moved) is rolled back alone and sent to review instead.
-    """
+    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest."""
     with read_session(engine) as session:
         work = prepare_run(session, tenant)
     results = matcher.match(work.tasks, work.ledger, policy)
     lines = {task.key: task.line for task in work.tasks}
-    summary = RunSummary(lines_read=len(results))
+    stream = progress(results, len(results)) if progress else iter(results)
+    summary = record_results(engine, tenant, stream, lines=lines, matcher=matcher, policy=policy)
+    summary.lines_read = len(results)
+    return summary
+
+
+def record_results(
+    engine: Engine,
+    tenant: int,
+    results: Iterable[MatchResult],
+    *,
+    lines: Mapping[str, BankLine],
+    matcher: Matcher,
+    policy: MatchPolicy,
+    after_chunk: AfterChunk | None = None,
+) -> RunSummary:
+    """Apply the AUTO results and queue the rest, owning the transactions.
+
+    AUTO results are applied set-based in chunks of ``APPLY_CHUNK`` lines, one transaction
+    each (R6: each chunk all or nothing, so a killed run resumes with the lines still
+    open). A line the ledger refuses (applied meanwhile, an invoice moved) does not undo its
+    chunk: it waits in review instead, as an AUTO result the per-line path refuses.
+    """
+    actor = run_actor(matcher, policy)
+    summary = RunSummary()
     waiting: list[MatchResult] = []
     applying: list[MatchResult] = []
-
-    def record(session: Session, result: MatchResult) -> DecisionKind:
-        return record_result(session, tenant, result, matcher=matcher, policy=policy)
+    allocations = 0
 
     def flush_review() -> None:
         if waiting:
-            outcomes = run_in_transaction(engine, lambda s: [record(s, r) for r in waiting])
-            for result, outcome in zip(waiting, outcomes, strict=True):
+            queued = [
+                MatchResult(line_key=r.line_key, decision=DecisionKind.UNMATCHED)
+                if r.decision is DecisionKind.AUTO
+                else r
+                for r in waiting
+            ]  # an AUTO result without a proposal: nothing to apply, nothing to suggest
+            run_in_transaction(engine, lambda s: store_suggestions(s, tenant, queued))
+            for result in queued:
+                outcome = DecisionKind.UNMATCHED if result.best is None else DecisionKind.SUGGESTED
                 summary.count(outcome, lines[result.line_key])
             waiting.clear()
 
-    def apply_chunk(session: Session) -> list[str]:
-        outcomes = []
-        for result in applying:
-            try:
-                with savepoint(session):
-                    record(session, result)
-                outcomes.append("applied")
-            except AlreadyAppliedError:
-                outcomes.append("skipped")
-            except (InvariantViolation, ConflictError):
-                outcomes.append("refused")
-        return outcomes
-
     def flush_applying() -> None:
+        nonlocal allocations
         if not applying:
             return
-        outcomes = run_in_transaction(engine, apply_chunk)
+        items = [(int(r.line_key), r.best) for r in applying if r.best is not None]
+        outcomes = apply_chunk(engine, tenant, items, actor=actor)
         for result, outcome in zip(applying, outcomes, strict=True):
-            if outcome == "refused":  # the ledger moved since the read: a person decides
+            if outcome is Outcome.REFUSED:  # the ledger moved since the read: a person decides
                 waiting.append(as_suggestion(result))
+            elif outcome is Outcome.APPLIED:
+                summary.count(DecisionKind.AUTO, lines[result.line_key])
             else:
-                summary.count(
-                    DecisionKind.AUTO if outcome == "applied" else outcome, lines[result.line_key]
-                )
+                summary.count("skipped", lines[result.line_key])
+        if after_chunk is not None:
+            after_chunk(len(applying))
         applying.clear()
+        allocations = 0
 
-    stream = progress(results, len(results)) if progress else iter(results)
-    for result in stream:
+    for result in results:
+        summary.lines_read += 1
         if result.decision is DecisionKind.AUTO and result.best is not None:
             applying.append(result)
-            if len(applying) >= APPLY_CHUNK:
+            allocations += len(result.best.allocations)
+            if len(applying) >= APPLY_CHUNK or allocations >= APPLY_CHUNK_ALLOCATIONS:
                 flush_applying()
         else:
             waiting.append(result)

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Table, column, select, table, text
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 ANALYZE_AFTER = 1000  # rows; PostgreSQL only
@@ -27,13 +28,25 @@ def bulk_insert(
     rows: Sequence[dict[str, Any]],
     *,
     on_conflict: Conflict | None = None,
+    analyze: bool = True,
 ) -> None:
-    """Insert ``rows`` (dicts with the same keys) into ``target``."""
+    """Insert ``rows`` (dicts with the same keys) into ``target``.
+
+    ``analyze``: on PostgreSQL, refresh the table's statistics after a large insert (a bulk
+    load); callers that insert chunk after chunk into a large table say False. A refusal by
+    PostgreSQL during ``COPY`` is raised as SQLAlchemy's error, as for any other statement.
+    """
     if not rows:
         return
     names = list(rows[0])
     if session.get_bind().dialect.name == "postgresql":
-        _copy(session, target, names, rows, on_conflict)
+        dbapi_error = session.get_bind().dialect.loaded_dbapi.Error
+        try:
+            _copy(session, target, names, rows, on_conflict, analyze=analyze)
+        except dbapi_error as exc:
+            raise DBAPIError.instance(
+                f"COPY {target.name}", None, exc, dbapi_error
+            ) from exc
         return
     statement = sqlite.insert(target)
     if on_conflict is not None:
@@ -47,6 +60,8 @@ def _copy(
     names: list[str],
     rows: Sequence[dict[str, Any]],
     on_conflict: Conflict | None,
+    *,
+    analyze: bool,
 ) -> None:
     into = target.name
     if on_conflict is not None:
@@ -73,7 +88,7 @@ def _copy(
             names, select(*[incoming.c[name] for name in names])
         )
         session.execute(on_conflict(statement))
-    if len(rows) >= ANALYZE_AFTER:
+    if analyze and len(rows) >= ANALYZE_AFTER:
         # Fresh statistics, or the planner guesses badly on the very next lookups (measured:
         # a re-import after a first bulk load ran 30x slower before autovacuum caught up).
         session.execute(text(f"ANALYZE {target.name}"))
