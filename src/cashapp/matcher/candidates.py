@@ -13,6 +13,7 @@ Every candidate is a complete allocation built by the differences policy.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from cashapp.domain.money import minor_units, to_minor
@@ -116,7 +117,9 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
         own = [p for p in index.customer_items(payer.customer_id)
                if index.items[p].currency == facts.currency and index.open_minor[p] <= highest]
         if len(own) > MAX_ITEMS and facts.paid_on is not None:
-            paid_on = facts.paid_on
+            # the items falling due around the payment, shifted by the payer's usual delay
+            history = index.history.get(payer.customer_id)
+            paid_on = facts.paid_on - timedelta(days=round(history.delay_median) if history else 0)
             own = sorted(own, key=lambda p: abs((index.items[p].due_date - paid_on).days))
             own = sorted(own[:MAX_ITEMS], key=lambda p: index.items[p].due_date)
         own = own[:MAX_ITEMS]

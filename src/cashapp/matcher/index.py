@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from cashapp.domain.history import CustomerHistory
 from cashapp.domain.ledger import OpenItem
 from cashapp.domain.money import minor_units
 from cashapp.matcher.api import LedgerView
@@ -63,6 +64,7 @@ class LedgerIndex:
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
     by_customer_amount: dict[tuple[str, int], list[int]] = field(
         default_factory=lambda: defaultdict(list))
+    history: Mapping[str, CustomerHistory] = field(default_factory=dict)
 
     def customer_items(self, customer_id: str) -> list[int]:
         return self.by_customer.get(customer_id, [])
@@ -78,7 +80,7 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
             i.currency, minor_units(i.currency))))
         for i in items
     ]
-    index = LedgerIndex(items=items, open_minor=open_minor)
+    index = LedgerIndex(items=items, open_minor=open_minor, history=ledger.customer_history)
     for position, item in enumerate(items):
         index.by_number[reference_key(item.invoice_number)].append(position)
         digits = digits_key(item.invoice_number)
