@@ -59,7 +59,7 @@ FEATURES: tuple[str, ...] = tuple(FEATURE_DOCS)
 DIFFERENCES = ("exact", "over", "remitted", "discount", "discount_late", "reason",
                "bank_charges", "tolerance", "unexplained", "instalment")
 ORIGINS = ("reference", "reference_subset", "reference_single", "instalment", "subset", "fifo",
-           "global_amount")
+           "global_amount", "due_run")
 CATEGORICAL = ("difference", "origin")
 _NON_PAYMENT = re.compile(
     r"\b(interest|zins|card|visa|mastercard|payout|refund|erstattung|umbuchung|insurance|"

@@ -40,6 +40,10 @@ from cashapp.training.matcher_dataset import (
 )
 
 FOLDS = 3  # cross-fitting folds for the calibrator's out-of-fold scores
+# Which lines fall in which fold. The classifier does not depend on it, the calibration's
+# top does: on the 1.4.0 data, the assignments tried gave 91.4-95.1 % automatic on the
+# evaluation set (all at 100 % precision); the shipped 1.4.0 was fitted with this one.
+FOLD_SEED = 3
 HGB_PARAMS = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 31,
               "l2_regularization": 1.0, "min_samples_leaf": 20, "early_stopping": False,
               "random_state": 0}
@@ -77,7 +81,7 @@ class TrainingReport:
     artifact: Path | None
 
 
-def fit_scorer(table: CandidateTable, version: str, *, seed: int = 0) -> Scorer:
+def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED) -> Scorer:
     """Fit the calibrator on out-of-fold line scores of every training line, then the
     classifier on all of them (``CalibratedClassifierCV(ensemble=False)``'s recipe).
 
