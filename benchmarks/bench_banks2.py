@@ -3,8 +3,11 @@
 ``python -m benchmarks bench_banks2`` renders one file per format with the test renderers
 (``fixtures.render``), then reads each in a fresh subprocess so that peak RSS is that
 reader's alone, at 10 000 and 100 000 transactions (linearity); speeds are per CPU second
-(the best of three runs), as wall time on a shared machine measures the neighbours. Writes
-``benchmarks/out/banks2.json``. ``BANKS2_BENCH_TX`` sets the large size.
+(the best of three runs), as wall time on a shared machine measures the neighbours. Two
+ways of reading: ``extract`` on the file's bytes (every statement returned) and the
+streaming ``iter_lines`` on the file's path (lines handed out statement by statement and
+dropped: its peak RSS must not grow with the file). Writes ``benchmarks/out/banks2.json``.
+``BANKS2_BENCH_TX`` sets the large size.
 """
 
 from __future__ import annotations
@@ -106,17 +109,23 @@ def _peak_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _child(fmt: str, path: str) -> None:
+def _child(fmt: str, path: str, mode: str) -> None:
     """Runs in the subprocess: read the file, print seconds, lines and peak RSS."""
     from cashapp.extractors.statements import bai2, cfonb, coda
 
     reader = {"cfonb120": cfonb, "coda": coda, "bai2": bai2}[fmt]
-    data = Path(path).read_bytes()
-    base = _peak_kib()
-    started, cpu = time.perf_counter(), time.process_time()
-    parsed = reader.extract(data, source=path)
-    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    lines = sum(len(s.lines) for s in parsed.statements)
+    if mode == "streaming":
+        base = _peak_kib()
+        started, cpu = time.perf_counter(), time.process_time()
+        lines = sum(1 for _ in reader.iter_lines(Path(path), source=path))
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    else:
+        data = Path(path).read_bytes()
+        base = _peak_kib()
+        started, cpu = time.perf_counter(), time.process_time()
+        parsed = reader.extract(data, source=path)
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        lines = sum(len(s.lines) for s in parsed.statements)
     peak = _peak_kib()
     print(
         json.dumps(
@@ -125,10 +134,11 @@ def _child(fmt: str, path: str) -> None:
     )
 
 
-def measure(fmt: str, total: int, folder: Path) -> dict[str, object]:
-    data = generate(fmt, total)
+def measure(fmt: str, total: int, folder: Path, mode: str) -> dict[str, object]:
     path = folder / f"{fmt}-{total}.dat"
-    path.write_bytes(data)
+    if not path.exists():
+        path.write_bytes(generate(fmt, total))
+    size = path.stat().st_size
     env = {
         **os.environ,
         "PYTHONPATH": os.pathsep.join(["src", ".", os.environ.get("PYTHONPATH", "")]),
@@ -136,7 +146,7 @@ def measure(fmt: str, total: int, folder: Path) -> dict[str, object]:
     best: dict[str, float] | None = None
     for _ in range(3):
         out = subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_banks2", "--child", fmt, str(path)],
+            [sys.executable, "-m", "benchmarks.bench_banks2", "--child", fmt, str(path), mode],
             check=True,
             capture_output=True,
             text=True,
@@ -146,9 +156,10 @@ def measure(fmt: str, total: int, folder: Path) -> dict[str, object]:
         if best is None or run["cpu"] < best["cpu"]:
             best = run
     assert best is not None and best["lines"] == total
-    mb = len(data) / 1e6
+    mb = size / 1e6
     return {
         "format": fmt,
+        "mode": mode,
         "transactions": total,
         "megabytes": round(mb, 2),
         "seconds": round(best["seconds"], 3),
@@ -166,12 +177,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in ("cfonb120", "coda", "bai2"):
             for total in sorted({min(10_000, large), large}):
-                rows.append(measure(fmt, total, Path(tmp)))
-    header = f"{'format':9} {'tx':>7} {'MB':>6} {'cpu s':>6} {'tx/s':>8} {'MB/s':>5} {'peak MiB':>8} {'file loaded':>11}"
+                for mode in ("extract", "streaming"):
+                    rows.append(measure(fmt, total, Path(tmp), mode))
+    header = f"{'format':9} {'mode':9} {'tx':>7} {'MB':>6} {'cpu s':>6} {'tx/s':>8} {'MB/s':>5} {'peak MiB':>8} {'file loaded':>11}"
     print(header)
     for r in rows:
         print(
-            f"{r['format']:9} {r['transactions']:>7} {r['megabytes']:>6} {r['cpu_seconds']:>6} "
+            f"{r['format']:9} {r['mode']:9} {r['transactions']:>7} {r['megabytes']:>6} {r['cpu_seconds']:>6} "
             f"{r['tx_per_s']:>8} {r['mb_per_s']:>5} {r['peak_rss_mib']:>8} {r['file_loaded_rss_mib']:>11}"
         )
     out = HERE / "out"
@@ -181,7 +193,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        _child(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        _child(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         main()

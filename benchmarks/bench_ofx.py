@@ -5,7 +5,9 @@ account, ``NAME`` and ``MEMO`` on each line) with ``fixtures.render.ofx``. casha
 measured at 10k, 50k and 100k transactions (linear: tx/s stays flat as files grow).
 ``ofxparse`` is quadratic in the number of transactions, so it is measured at 1k, 2k, 5k
 and 10k only and its 100k time is EXTRAPOLATED from a fit ``t = a*n + b*n^2`` (said so in
-the report). Every parse runs in a fresh subprocess (``parse_runs``).
+the report). Every parse runs in a fresh subprocess (``parse_runs``). ``cashapp-streaming``
+is ``ofx.iter_lines`` on the file's path (lines handed out statement by statement and
+dropped): its peak RSS must stay flat in file size.
 
 Command: ``python -m benchmarks bench_ofx`` (``--quick``: 10k only). Writes
 ``benchmarks/out/ofx.json`` and ``benchmarks/ofx.md``.
@@ -82,6 +84,12 @@ def _worker(parser: str, path: str) -> None:
 
     from cashapp.extractors.statements import ofx
 
+    if parser == "cashapp-streaming":  # the path, never the whole file, and lines dropped
+        started = time.process_time()
+        count = sum(1 for _ in ofx.iter_lines(Path(path), source=path))
+        seconds = time.process_time() - started
+        print(json.dumps({"seconds": seconds, "count": count, "peak_mb": peak_mb()}))
+        return
     data = Path(path).read_bytes()
     started = time.process_time()
     if parser == "cashapp":
@@ -110,9 +118,11 @@ def main(argv: list[str] | None = None) -> None:
     results: dict[tuple[str, int], dict[str, float]] = {}
     table = []
     for size in sizes:
-        results[("cashapp", size)] = measure("bench_ofx", "cashapp", generate_apart("bench_ofx", size))
-        table.append(report_row("cashapp", size, results[("cashapp", size)]))
-        print(table[-1], flush=True)
+        for parser in ("cashapp", "cashapp-streaming"):
+            path = generate_apart("bench_ofx", size)
+            results[(parser, size)] = measure("bench_ofx", parser, path)
+            table.append(report_row(parser, size, results[(parser, size)]))
+            print(table[-1], flush=True)
     for size in OFXPARSE_SIZES:
         results[("ofxparse", size)] = measure("bench_ofx", "ofxparse", generate_apart("bench_ofx", size), repeat=1)
         table.append(report_row("ofxparse", size, results[("ofxparse", size)]))
@@ -131,6 +141,12 @@ def main(argv: list[str] | None = None) -> None:
         notes.append(
             f"- linearity: cashapp tx/s at {sizes[-1]:,} is "
             f"{last['tx_per_s'] / first['tx_per_s']:.2f}x its tx/s at {sizes[0]:,} (1.0 = linear)"
+        )
+        small, large = results[("cashapp-streaming", sizes[0])], results[("cashapp-streaming", sizes[-1])]
+        notes.append(
+            f"- streaming (`iter_lines` on the path): peak RSS {small['peak_mb']:.0f} MB at "
+            f"{sizes[0]:,} and {large['peak_mb']:.0f} MB at {sizes[-1]:,} transactions; "
+            f"{large['tx_per_s']:,.0f} tx/s at {sizes[-1]:,}"
         )
     print("\n".join(notes))
     rows = [{"parser": p, "transactions": n, **r} for (p, n), r in results.items()]

@@ -21,8 +21,16 @@ WORKER_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), st
 
 
 def peak_mb() -> float:
+    """This process's own peak RSS: ``VmHWM`` (``ru_maxrss`` would carry the forking
+    parent's high-water mark across ``exec`` on Linux)."""
     import resource
 
+    try:
+        for row in Path("/proc/self/status").read_text().splitlines():
+            if row.startswith("VmHWM:"):
+                return int(row.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -42,3 +42,39 @@ def test_all_three_formats_are_written_and_identified(tmp_path: Path) -> None:
         assert len(module.extract(data, source=files[name].name).statements[0].lines) == len(
             scenario.lines)
     assert len(files["truth"].read_text().splitlines()) == len(scenario.lines)
+
+
+def test_split_day_and_advice_emails_read_back_as_generated(tmp_path: Path) -> None:
+    from fixtures.scenarios.files import read_truth
+
+    from cashapp.extractors.remittance import email as email_reader
+    from cashapp.extractors.statements import mt940 as mt940_reader
+    from cashapp.extractors.statements import ofx as ofx_reader
+
+    scenario = generate(seed=23, customers=40, open_items=200, lines=40,
+                        mix={"remittance_advice": 0.3})
+    files = write_files(scenario, tmp_path, split=True, emails=True)
+    readers = {"camt": camt_reader, "mt940": mt940_reader, "ofx": ofx_reader}
+    refs, in_text = [], 0
+    structured = {t.line.bank_ref: t.line.structured_references[0] for t in scenario.lines
+                  if t.line.structured_references}
+    for name, reader in readers.items():
+        [statement] = reader.extract(files[name].read_bytes(), source=name).statements
+        refs += [line.bank_ref for line in statement.lines]
+        for line in statement.lines:  # where the format has no field for it: in the text
+            if line.bank_ref in structured and name != "camt":
+                assert structured[line.bank_ref] in line.remittance_text.replace(" ", "")
+                in_text += 1
+    assert in_text > 0
+    assert sorted(refs) == sorted(t.line.bank_ref for t in scenario.lines)  # each line once
+    assert "Ã" not in files["ofx"].read_bytes().decode("cp1252")  # as its header declares
+    truth = read_truth(files["truth"])
+    assert truth == {t.line.bank_ref: scenario.truth[t.key] for t in scenario.lines}
+    sent = {f"{t.line.bank_ref}-1": t.remittances[0] for t in scenario.lines if t.remittances}
+    assert sent and sorted(p.stem for p in files["emails"].iterdir()) == sorted(sent)
+    for stem, record in sent.items():
+        [read] = email_reader.extract((files["emails"] / f"{stem}.eml").read_bytes(),
+                                      source=stem).remittances
+        assert read.total == record.total and read.payer == record.payer
+        assert [(line.reference, line.paid) for line in read.lines] == [
+            (line.reference, line.paid) for line in record.lines]

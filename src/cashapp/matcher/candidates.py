@@ -118,7 +118,7 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
         for forms in out.values() for c in forms)
     highest = max(w[1] for w in windows)
     for payer in sorted(identified, key=lambda p: -p.score)[: 0 if settled_by_reference else 3]:
-        for pos in index.by_customer_amount.get((payer.customer_id, amount_minor), ())[:8]:
+        for pos in index.customer_amount_items(payer.customer_id, amount_minor)[:8]:
             if index.items[pos].currency == facts.currency:
                 add(payer.customer_id, (pos,), "subset")
         own = [p for p in index.customer_items(payer.customer_id)

@@ -18,6 +18,7 @@ from cashapp.matcher.refscan import ReferenceHit
 
 FUZZY_NAME_MIN = 86.0  # token_sort_ratio below this is not evidence of the payer
 MAX_WORD_FANOUT = 400  # a name word shared by more customers than this is not a key
+NAME_CACHE = 100_000  # payer names remembered per index (then forgotten all at once)
 
 
 @dataclass(slots=True)
@@ -73,7 +74,18 @@ def identify_customers(
 
 def match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str]]:
     """Customers whose name matches ``name``: exactly (after normalising), learned, as a
-    truncation, or fuzzily among the customers sharing a significant word."""
+    truncation, or fuzzily among the customers sharing a significant word. Remembered per
+    index (the same payers pay again and again in one run)."""
+    cache = index.name_matches
+    found = cache.get(name)
+    if found is None:
+        if len(cache) >= NAME_CACHE:
+            cache.clear()
+        found = cache[name] = tuple(_match_name(index, name))
+    return found
+
+
+def _match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str]]:
     key = name_key(name)
     if not key:
         return

@@ -1,12 +1,17 @@
 """The ledger as lookup tables, built once per run: open items by reference key, by digits,
 by structured payment reference, by PO number, by customer and by amount; customers by
 account, by name and by name prefix. Blocking reads these indexes, never scans the ledger.
+
+Sized for millions of open items: per item only numpy/``array`` columns (hashed reference
+keys, open amounts in minor units, sorted amounts), no Python object per item, so the index
+is small and forked workers share it copy-on-write.
 """
 
 from __future__ import annotations
 
+from array import array
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,32 +47,86 @@ class AmountIndex:
         return [int(i) for i in self.items[start : min(stop, start + limit)]]
 
 
+class KeyTable:
+    """String keys -> open-item positions as two numpy columns sorted by the key's hash
+    (16 bytes per item instead of a dict entry, a string and a list: ~200 bytes). A hit is
+    confirmed against the item's own key, so a hash collision can never name a wrong item.
+    A bitmap of the hashes (one byte per key) answers most misses (free-text windows
+    mostly miss) without a binary search.
+    """
+
+    __slots__ = ("bits", "hashes", "key_of", "mask", "positions")
+
+    def __init__(self, hashes: array[int], positions: array[int],
+                 key_of: Callable[[int], str]) -> None:
+        column, found = _column(hashes), _column(positions)
+        order = np.argsort(column, kind="stable")  # stable: positions ascending within a key
+        self.hashes: npt.NDArray[np.int64] = column[order]
+        self.positions: npt.NDArray[np.int64] = found[order]
+        self.key_of = key_of
+        size = 1 << max(10, (8 * len(column)).bit_length())  # bits: 1/8 to 1/16 of them set
+        self.mask = size - 1
+        present = np.zeros(size, dtype=bool)
+        present[column & self.mask] = True
+        self.bits = np.packbits(present, bitorder="little").tobytes()
+
+    def __len__(self) -> int:
+        return len(self.hashes)
+
+    def get(self, key: str, default: Sequence[int] = ()) -> Sequence[int]:
+        """Positions (ascending) of the items whose key is ``key``, else ``default``."""
+        wanted = hash(key)
+        bit = wanted & self.mask
+        if not self.bits[bit >> 3] & (1 << (bit & 7)):
+            return default
+        hashes = self.hashes
+        start = int(hashes.searchsorted(wanted))
+        if start == len(hashes) or hashes[start] != wanted:
+            return default
+        stop = int(hashes.searchsorted(wanted, side="right"))
+        found = [p for p in self.positions[start:stop].tolist() if self.key_of(p) == key]
+        return found or default
+
+
 @dataclass(slots=True)
 class LedgerIndex:
-    """Everything the matcher looks up, keyed for constant-time or logarithmic access."""
+    """Everything the matcher looks up, keyed for constant-time or logarithmic access.
+
+    Per open item only compact columns are kept (reference keys as hash columns, open
+    amounts as an ``array``, customers as contiguous position ranges: ``items`` is sorted
+    by customer); per customer, small dicts of names and accounts.
+    """
 
     items: list[OpenItem]
-    open_minor: list[int]
-    by_number: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    by_digits: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    by_payment_ref: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    by_po: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    by_customer: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    open_minor: array[int]  # open amount of each item in minor units
+    by_number: KeyTable
+    by_digits: KeyTable
+    by_payment_ref: KeyTable
+    by_po: KeyTable
+    customer_ranges: dict[str, tuple[int, int]]  # customer id -> its items' positions [a, b)
     customer_names: dict[str, str] = field(default_factory=dict)
     customer_keys: dict[str, str] = field(default_factory=dict)
-    by_account: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    learned_accounts: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    learned_names: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_name_prefix: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    by_name_word: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    by_account: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    learned_accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    learned_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_name_prefix: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    by_name_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
-    by_customer_amount: dict[tuple[str, int], list[int]] = field(
-        default_factory=lambda: defaultdict(list))
+    # payer name -> what ``customers.match_name`` found for it (a cache, filled while matching)
+    name_matches: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
     history: Mapping[str, CustomerHistory] = field(default_factory=dict)
 
-    def customer_items(self, customer_id: str) -> list[int]:
-        return self.by_customer.get(customer_id, [])
+    def customer_items(self, customer_id: str) -> range:
+        """Positions of the customer's open items, in (due date, invoice number) order."""
+        start, stop = self.customer_ranges.get(customer_id, (0, 0))
+        return range(start, stop)
+
+    def customer_amount_items(self, customer_id: str, amount_minor: int) -> list[int]:
+        """The customer's open items whose open amount is exactly ``amount_minor``."""
+        start, stop = self.customer_ranges.get(customer_id, (0, 0))
+        open_minor = self.open_minor
+        return [p for p in range(start, stop) if open_minor[p] == amount_minor]
 
 
 def build_index(ledger: LedgerView) -> LedgerIndex:
@@ -75,63 +134,99 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
     items = [item for item in ledger.open_items if item.open_amount > 0]
     items.sort(key=lambda it: (it.customer_id, it.due_date, it.invoice_number))
     places: dict[str, int] = {}
-    open_minor = [
+    open_minor = array("q", (
         int(i.open_amount.scaleb(places.get(i.currency) or places.setdefault(
             i.currency, minor_units(i.currency))))
         for i in items
-    ]
-    index = LedgerIndex(items=items, open_minor=open_minor, history=ledger.customer_history)
+    ))
+    columns: dict[str, tuple[array[int], array[int]]] = {
+        kind: (array("q"), array("q")) for kind in ("number", "digits", "payment_ref", "po")}
+
+    def put(kind: str, key: str, position: int) -> None:
+        hashes, positions = columns[kind]
+        hashes.append(hash(key))
+        positions.append(position)
+
+    ranges: dict[str, tuple[int, int]] = {}
+    names: dict[str, str] = {}
+    accounts: dict[str, set[str]] = defaultdict(set)
     for position, item in enumerate(items):
-        index.by_number[reference_key(item.invoice_number)].append(position)
+        put("number", reference_key(item.invoice_number), position)
         digits = digits_key(item.invoice_number)
         if digits:
-            index.by_digits[digits].append(position)
+            put("digits", digits, position)
         if item.payment_reference:
-            index.by_payment_ref[reference_key(item.payment_reference)].append(position)
+            put("payment_ref", reference_key(item.payment_reference), position)
         if item.po_number:
-            index.by_po[reference_key(item.po_number)].append(position)
-        index.by_customer[item.customer_id].append(position)
-        index.by_customer_amount[(item.customer_id, open_minor[position])].append(position)
-        index.customer_names.setdefault(item.customer_id, item.customer_name)
+            put("po", reference_key(item.po_number), position)
+        start = ranges.get(item.customer_id, (position, position))[0]
+        ranges[item.customer_id] = (start, position + 1)
+        names.setdefault(item.customer_id, item.customer_name)
         if item.customer_iban:
-            index.by_account[iban_key(item.customer_iban)].add(item.customer_id)
+            accounts[iban_key(item.customer_iban)].add(item.customer_id)
+    index = LedgerIndex(
+        items=items,
+        open_minor=open_minor,
+        by_number=KeyTable(*columns["number"], lambda p: reference_key(items[p].invoice_number)),
+        by_digits=KeyTable(*columns["digits"], lambda p: digits_key(items[p].invoice_number)),
+        by_payment_ref=KeyTable(*columns["payment_ref"],
+                                lambda p: reference_key(items[p].payment_reference or "")),
+        by_po=KeyTable(*columns["po"], lambda p: reference_key(items[p].po_number or "")),
+        customer_ranges=ranges,
+        customer_names=names,
+        history=ledger.customer_history,
+    )
     for customer in ledger.customers:
         index.customer_names[customer.customer_id] = customer.name
         for iban in customer.ibans:
-            index.by_account[iban_key(iban)].add(customer.customer_id)
+            accounts[iban_key(iban)].add(customer.customer_id)
+    by_name: dict[str, set[str]] = defaultdict(set)
+    by_prefix: dict[str, set[str]] = defaultdict(set)
+    by_word: dict[str, set[str]] = defaultdict(set)
     for customer_id, name in index.customer_names.items():
-        _index_name(index, customer_id, name)
-    _add_learned(index.learned_accounts, ledger.learned_accounts, iban_key)
-    _add_learned(index.learned_names, ledger.learned_names, name_key)
+        key = name_key(name)
+        index.customer_keys[customer_id] = key
+        by_name[key].add(customer_id)
+        by_prefix[compact_name(name)[:NAME_PREFIX]].add(customer_id)
+        for word in name_words(name):
+            if len(word) >= 3:
+                by_word[word].add(customer_id)
+    index.by_account = _frozen(accounts)
+    index.by_name = _frozen(by_name)
+    index.by_name_prefix = _frozen(by_prefix)
+    index.by_name_word = _frozen(by_word)
+    index.learned_accounts = _learned(ledger.learned_accounts, iban_key)
+    index.learned_names = _learned(ledger.learned_names, name_key)
     _index_amounts(index)
     return index
 
 
-def _index_name(index: LedgerIndex, customer_id: str, name: str) -> None:
-    key = name_key(name)
-    index.customer_keys[customer_id] = key
-    index.by_name[key].add(customer_id)
-    index.by_name_prefix[compact_name(name)[:NAME_PREFIX]].add(customer_id)
-    for word in name_words(name):
-        if len(word) >= 3:
-            index.by_name_word[word].add(customer_id)
+def _column(values: array[int]) -> npt.NDArray[np.int64]:
+    """An ``array('q')`` as a numpy column (a copy-free view when not empty)."""
+    return np.frombuffer(values, dtype=np.int64) if len(values) else np.zeros(0, np.int64)
 
 
-def _add_learned(
-    target: dict[str, set[str]],
-    learned: Mapping[str, tuple[str, ...]],
-    key: Callable[[str], str],
-) -> None:
+def _frozen(table: Mapping[str, set[str]]) -> dict[str, tuple[str, ...]]:
+    """Sets as tuples (a fifth of the memory), in the sets' own iteration order."""
+    return {key: tuple(members) for key, members in table.items()}
+
+
+def _learned(
+    learned: Mapping[str, tuple[str, ...]], key: Callable[[str], str]
+) -> dict[str, tuple[str, ...]]:
+    table: dict[str, set[str]] = defaultdict(set)
     for raw, customers in learned.items():
-        target[key(raw)].update(customers)
+        table[key(raw)].update(customers)
+    return _frozen(table)
 
 
 def _index_amounts(index: LedgerIndex) -> None:
-    by_currency: dict[str, list[int]] = defaultdict(list)
-    for position, item in enumerate(index.items):
-        by_currency[item.currency].append(position)
-    for currency, positions in by_currency.items():
-        pos = np.asarray(positions, dtype=np.int64)
-        minor = np.asarray([index.open_minor[p] for p in positions], dtype=np.int64)
+    codes: dict[str, int] = {}
+    currency = np.fromiter((codes.setdefault(i.currency, len(codes)) for i in index.items),
+                           dtype=np.int32, count=len(index.items))
+    every = _column(index.open_minor)
+    for name, code in codes.items():
+        pos = np.flatnonzero(currency == code).astype(np.int64)
+        minor = every[pos]
         order = np.argsort(minor, kind="stable")
-        index.amounts[currency] = AmountIndex(minor=minor[order], items=pos[order])
+        index.amounts[name] = AmountIndex(minor=minor[order], items=pos[order])

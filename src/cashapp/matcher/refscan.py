@@ -98,11 +98,12 @@ def scan_text(index: LedgerIndex, text: str) -> Iterable[tuple[int, str, str]]:
     """Items named in free text: windows of 1..7 tokens looked up as whole references,
     then single tokens by their digits."""
     tokens = _TOKEN.findall(text)
+    keys = [reference_key(token) for token in tokens]
     seen: set[int] = set()
     for start in range(len(tokens)):
         key = ""
         for stop in range(start, min(start + MAX_WINDOW, len(tokens))):
-            key += reference_key(tokens[stop])
+            key += keys[stop]
             if len(key) < 4:
                 continue
             written = " ".join(tokens[start : stop + 1])

@@ -11,8 +11,9 @@ Otherwise the top proposals are SUGGESTED, or the line is UNMATCHED.
 
 from __future__ import annotations
 
+import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,9 +27,9 @@ from cashapp.matcher.features import FEATURES, FeatureBuilder
 from cashapp.matcher.index import LedgerIndex, build_index
 from cashapp.matcher.model import Scorer, grouped_line_scores
 from cashapp.matcher.rules import RulesMatcher, is_applicable
+from cashapp.matcher.workers import plan, private_mb, run_chunks
 
 TOP_K = 3
-CHUNK = 20_000  # lines featurized and scored together: bounds memory, keeps batches large
 SUGGEST_MIN = 0.02  # below this calibrated probability a candidate is not worth a reviewer's time
 _UNTRUSTED = FEATURES.index("untrusted")
 _NAMED = FEATURES.index("ref_named_frac")
@@ -76,39 +77,84 @@ class ScoredMatcher:
         policy: MatchPolicy,
         *,
         timings: dict[str, float] | None = None,
+        workers: int | None = None,
     ) -> list[MatchResult]:
-        """Match ``lines``; ``timings``, when given, receives wall and CPU seconds per stage."""
+        """Match ``lines``; see ``match_iter``."""
+        return list(self.match_iter(lines, ledger, policy, timings=timings, workers=workers))
+
+    def match_iter(
+        self,
+        lines: Sequence[LineToMatch],
+        ledger: LedgerView,
+        policy: MatchPolicy,
+        *,
+        timings: dict[str, float] | None = None,
+        workers: int | None = None,
+    ) -> Iterator[MatchResult]:
+        """One result per line, in order, chunk by chunk (a caller that consumes them as
+        they come never holds a whole night of results). ``timings``, when given, receives
+        wall and CPU seconds per stage (summed over the workers when several ran) and, once
+        exhausted, ``workers_private_mb``: the memory the forked workers did not share with
+        this process. ``workers``: see ``matcher.workers``; the results are the same for any
+        number."""
+        clock = [time.perf_counter(), time.process_time()]
+        index = build_index(ledger)
+        if timings is not None:
+            timings["index"] = time.perf_counter() - clock[0]
+            timings["index_cpu"] = time.process_time() - clock[1]
+        spans, count = plan(len(lines), workers)
+        caller = os.getpid()
+
+        def work(span: tuple[int, int]) -> tuple[list[MatchResult], dict[str, float], int, float]:
+            stages: dict[str, float] = {}
+            out = self._match_chunk(lines[span[0] : span[1]], index, policy, stages)
+            pid = os.getpid()
+            return out, stages, pid, private_mb() if pid != caller else 0.0
+
+        private: dict[int, float] = {}
+        if timings is not None:
+            timings["workers"] = count
+        for out, stages, pid, own in run_chunks(work, spans, count):
+            yield from out
+            private[pid] = max(private.get(pid, 0.0), own)
+            if timings is not None:
+                for stage, seconds in stages.items():
+                    timings[stage] = timings.get(stage, 0.0) + seconds
+        if timings is not None:
+            timings["workers_private_mb"] = sum(private.values())
+
+    def _match_chunk(
+        self,
+        chunk: Sequence[LineToMatch],
+        index: LedgerIndex,
+        policy: MatchPolicy,
+        timings: dict[str, float],
+    ) -> list[MatchResult]:
         clock = [time.perf_counter(), time.process_time()]
 
         def lap(stage: str) -> None:
             now = [time.perf_counter(), time.process_time()]
-            if timings is not None:
-                timings[stage] = timings.get(stage, 0.0) + now[0] - clock[0]
-                timings[stage + "_cpu"] = timings.get(stage + "_cpu", 0.0) + now[1] - clock[1]
+            timings[stage] = timings.get(stage, 0.0) + now[0] - clock[0]
+            timings[stage + "_cpu"] = timings.get(stage + "_cpu", 0.0) + now[1] - clock[1]
             clock[:] = now
 
-        index = build_index(ledger)
-        lap("index")
         results: list[MatchResult] = []
-        for start in range(0, len(lines), CHUNK):
-            chunk = lines[start : start + CHUNK]
-            prepared = featurize(chunk, index, policy)
-            lap("candidates_features")
-            raw = self.scorer.raw(prepared.rows)
-            confidence = self.scorer.calibrate(grouped_line_scores(raw, prepared.offsets))
-            lap("scoring")
-            for n, task in enumerate(chunk):
-                ctx = prepared.contexts[n]
-                lo, hi = prepared.offsets[n], prepared.offsets[n + 1]
-                if ctx is None:
-                    results.append(MatchResult(line_key=task.key,
-                                               decision=DecisionKind.UNMATCHED))
-                elif hi == lo:
-                    results.append(self._without_candidates(task, ctx, index, policy))
-                else:
-                    results.append(self._decide(ctx, index, policy, raw[lo:hi],
-                                                confidence[lo:hi], prepared.rows[lo:hi]))
-            lap("decision_evidence")
+        prepared = featurize(chunk, index, policy)
+        lap("candidates_features")
+        raw = self.scorer.raw(prepared.rows)
+        confidence = self.scorer.calibrate(grouped_line_scores(raw, prepared.offsets))
+        lap("scoring")
+        for n, task in enumerate(chunk):
+            ctx = prepared.contexts[n]
+            lo, hi = prepared.offsets[n], prepared.offsets[n + 1]
+            if ctx is None:
+                results.append(MatchResult(line_key=task.key, decision=DecisionKind.UNMATCHED))
+            elif hi == lo:
+                results.append(self._without_candidates(task, ctx, index, policy))
+            else:
+                results.append(self._decide(ctx, index, policy, raw[lo:hi],
+                                            confidence[lo:hi], prepared.rows[lo:hi]))
+        lap("decision_evidence")
         return results
 
     def _decide(

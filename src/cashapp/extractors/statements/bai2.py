@@ -12,14 +12,19 @@ warning, a blank control total is accepted (some banks send none).
 
 ``bank_ref``: the 16 record's bank reference, else its customer reference, else
 ``<account>-<as-of date>:<index of the 16 in the account>``.
+
+The file is read in pieces (``text_stream``): ``extract`` collects the statements as each
+account closes, ``iter_lines`` hands their lines out instead, in flat memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from cashapp.core.errors import StatementParseError
-from cashapp.domain.statements import BankLine, LineStatus, StatementFile
+from cashapp.domain.statements import BankLine, LineStatus, Statement, StatementFile
 from cashapp.extractors.statements.bai2_accounts import (
     GROUP_STATUS,
     INTERIM,
@@ -41,13 +46,8 @@ from cashapp.extractors.statements.bai2_records import (
     trailer_problems,
     units,
 )
-from cashapp.extractors.statements.fixed_width import (
-    decode_text,
-    distinct_ids,
-    first_line,
-    is_digits,
-    physical_lines,
-)
+from cashapp.extractors.statements.fixed_width import distinct_ids, first_line, is_digits
+from cashapp.extractors.statements.text_stream import fixed_width_lines, statement_lines
 
 name = "bai2"
 
@@ -60,14 +60,50 @@ def identify(head: bytes) -> bool:
 
 def extract(data: bytes, *, source: str) -> StatementFile:
     """Read every account of a BAI2 file (raises ``StatementParseError``)."""
+    accounts = list(_accounts(data, source))  # their warnings: until the 99 file trailer
+    ids = distinct_ids([statement_id(a) for a in accounts])
+    statements = [to_statement(i, a) for i, a in zip(ids, accounts, strict=True)]
+    return StatementFile(format=name, statements=statements)
+
+
+def iter_lines(data: bytes | Path, *, source: str) -> Iterator[tuple[int, BankLine]]:
+    """(statement index, line), the lines and keys of ``extract``, read incrementally (give a
+    path to avoid holding the file in memory): memory holds the lines of at most two
+    accounts, not the file (and a few numbers per account). Balances, headers and warnings
+    are only in ``extract``'s result.
+
+    Contract: an account's lines are handed out once its 49 trailer is read and the next
+    account is complete too, or the file has ended cleanly (99 trailer read); a truncated
+    file raises before the lines of its last account. An error later in the file still
+    raises after earlier accounts' lines were handed out: a consumer that imports must
+    discard what it received when the iterator raises (no partial import).
+    """
+    return statement_lines(_released(_accounts(data, source)))
+
+
+def _released(accounts: Iterator[Account]) -> Iterator[Statement]:
+    """Each account's lines as a statement (its id is not the file-distinct one, its
+    warnings not final: only the lines are meant), the account's own copy dropped."""
+    for account in accounts:
+        statement = to_statement(statement_id(account), account)
+        account.lines = []
+        yield statement
+
+
+def _accounts(data: bytes | Path, source: str) -> Iterator[Account]:
+    """The file's accounts, each as soon as its 49 trailer is read; raises at the end when the
+    file is truncated. The group and file trailers add warnings to accounts already out."""
     reader = _Reader(source)
-    text = decode_text(data, source=source)
+    lines = fixed_width_lines(data, source=source)
     try:
-        for record in physical_records(physical_lines(text), reader.record_length):
+        for record in physical_records(lines, reader.record_length):
             reader.take(record)
+            if reader.completed:
+                yield from reader.completed
+                reader.completed.clear()
     except FieldError as exc:
         raise StatementParseError(str(exc), file=source, line=exc.line, element=exc.field) from None
-    return reader.finish()
+    reader.finish()
 
 
 @dataclass(slots=True)
@@ -77,7 +113,7 @@ class _Reader:
     header: int | None = None
     group: Group | None = None
     account: Account | None = None
-    done: list[Account] = field(default_factory=list)
+    completed: list[Account] = field(default_factory=list)  # read, not yet handed out
     file_accounts: list[Account] = field(default_factory=list)
     records: int = 0
     groups: int = 0
@@ -270,6 +306,7 @@ class _Reader:
                 f"the account has {account.records}"
             )
         group.accounts.append(account)
+        self.completed.append(account)
         group.total += account.total
         self.account = None
 
@@ -295,7 +332,8 @@ class _Reader:
         self.groups += 1
         self.group = None
 
-    def finish(self) -> StatementFile:
+    def finish(self) -> None:
+        """The end-of-file checks."""
         if self.header is None:
             raise StatementParseError("no 01 BAI2 file header", file=self.source)
         if not self.ended:
@@ -311,9 +349,6 @@ class _Reader:
                 "truncated?",
                 file=self.source,
             )
-        ids = distinct_ids([statement_id(a) for a in self.done])
-        statements = [to_statement(i, a) for i, a in zip(ids, self.done, strict=True)]
-        return StatementFile(format=name, statements=statements)
 
     def end(self, record: Logical) -> None:
         """The 99 file trailer."""
@@ -332,5 +367,4 @@ class _Reader:
         )
         for account in self.file_accounts:
             account.warnings.extend(problems)
-        self.done.extend(self.file_accounts)
         self.ended = True

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -36,6 +35,7 @@ _MARKERS = (b"BkToCstmrStmt", b"BkToCstmrAcctRpt", b"BkToCstmrDbtCdtNtfctn")
 _OPENING = ("OPBD", "PRCD")
 _CLOSING = ("CLBD", "ITBD")
 _AVAILABLE = ("CLAV", "ITAV")
+_PRUNE_EVERY = 256  # emptied entries are unlinked in batches (each one is ~100 bytes)
 
 
 def identify(head: bytes) -> bool:
@@ -112,7 +112,7 @@ class _Reader:
                 statement.lines.extend(lines)
                 statement.warnings.extend(result.warnings)
             statement.entries += 1
-            camt_xml.release_entry(element)
+            camt_xml.release_entry(element, prune=statement.entries % _PRUNE_EVERY == 0)
             return lines
         statement = self._statement_of(element)
         if self.keep:
@@ -233,7 +233,7 @@ class _Keys:
                 f"{header['account']}|{header['created']}|{header['from']}|{header['to']}".encode()
             ).hexdigest()[:12]
         )
-        self.seen: Counter[str] = Counter()
+        self.seen: dict[str, int] = {}
 
     def key(self, line: BankLine) -> BankLine:
         ref = line.bank_ref
@@ -243,7 +243,8 @@ class _Keys:
                 f"{line.booking_date}|{line.amount}|{line.currency}".encode()
             ).hexdigest()[:8]
             ref = f"{self.statement_key}#{line.entry + 1}.{detail}-{content}"
-        self.seen[ref] += 1
-        if self.seen[ref] > 1:
-            ref = f"{ref}#{self.seen[ref]}"
+        seen = self.seen.get(ref, 0) + 1
+        self.seen[ref] = seen
+        if seen > 1:
+            ref = f"{ref}#{seen}"
         return line if ref == line.bank_ref else replace(line, bank_ref=ref)

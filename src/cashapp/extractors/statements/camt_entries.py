@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -62,12 +63,11 @@ class EntryResult:
     warnings: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
+class _Entry(NamedTuple):
     """What every line of one entry shares."""
 
     kids: Flat
-    index: int
+    position: int  # the entry's index in its statement
     booking: date | None
     valued: date | None
     status: LineStatus
@@ -85,10 +85,34 @@ def _ref(text: str | None) -> str | None:
 
 _ENTRY_STOP = frozenset({"NtryDtls", "TxDtls", "Btch", "Chrgs", "Sts"})
 _DETAIL_STOP = frozenset({"Strd", "Chrgs", "Sts"})
+
+
+def _side_keys(party: str, account: str, ultimate: str, agent: str) -> tuple[str, ...]:
+    """The flat paths ``_side`` reads, in its order (built once, not per line)."""
+    return (
+        *_party_keys(party),
+        f"{account}/IBAN",
+        f"{account}/Othr/Id",
+        *_party_keys(ultimate),
+        f"{agent}/FinInstnId/BICFI",
+        f"{agent}/FinInstnId/BIC",
+    )
+
+
+def _party_keys(prefix: str) -> tuple[str, str, str]:
+    """A party's name: ``Nm`` (v02-v07) or ``Pty/Nm`` / ``Agt/FinInstnId/Nm`` (v08+)."""
+    return (f"{prefix}/Nm", f"{prefix}/Pty/Nm", f"{prefix}/Agt/FinInstnId/Nm")
+
+
 _SIDES = (
-    ("RltdPties/Dbtr", "RltdPties/DbtrAcct/Id", "RltdPties/UltmtDbtr", "RltdAgts/DbtrAgt"),
-    ("RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"),
+    _side_keys(
+        "RltdPties/Dbtr", "RltdPties/DbtrAcct/Id", "RltdPties/UltmtDbtr", "RltdAgts/DbtrAgt"
+    ),
+    _side_keys(
+        "RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"
+    ),
 )
+_DATES = {name: (f"{name}/Dt", f"{name}/DtTm", name) for name in ("BookgDt", "ValDt")}
 
 
 class EntryReader:
@@ -102,19 +126,19 @@ class EntryReader:
 
     def read(self, ntry: etree._Element, index: int, path: str) -> EntryResult:
         v = self.values
-        kids = v.flat(ntry, _ENTRY_STOP)
+        kids = v.flat_top(ntry, _ENTRY_STOP)
         amount_node = first(kids, "Amt")
         if amount_node is None:
             raise v.error("entry without Amt", ntry, path)
-        magnitude, currency = v.amount(amount_node, f"{path}/Amt")
-        credit = v.credit(first(kids, "CdtDbtInd"), f"{path}/CdtDbtInd", default=None, parent=ntry)
+        magnitude, currency = v.amount(amount_node, path, "Amt")
+        credit = v.credit(first(kids, "CdtDbtInd"), path, "CdtDbtInd", default=None, parent=ntry)
         signed = magnitude if credit else -magnitude
         reversal = (kids.texts.get("RvslInd") or "").lower() in ("true", "1")
         status = self._status(first(kids, "Sts"))
         booking = self._date(kids, "BookgDt", path)
         valued = self._date(kids, "ValDt", path)
         entry_ref = _ref(kids.texts.get("AcctSvcrRef"))
-        entry_code = _code(kids, "BkTxCd/")
+        entry_code = _code(kids)
         entry_info = kids.texts.get("AddtlNtryInf")
 
         details: list[tuple[etree._Element, str]] = []
@@ -131,15 +155,17 @@ class EntryReader:
                 details.append((tx, f"{prefix}/TxDtls[{d + 1}]"))
 
         extra_entry: dict[str, str] = {}
-        for key, fact in (
-            ("entry_reference", kids.texts.get("NtryRef")),
-            ("entry_bank_ref", entry_ref),
-            ("payment_information_id", first_text(batch, "PmtInfId")),
-            ("batch_transactions", first_text(batch, "NbOfTxs")),
-            ("bank_transaction_code_proprietary", entry_code[1]),
-        ):
-            if fact:
-                extra_entry[key] = fact
+        if fact := kids.texts.get("NtryRef"):
+            extra_entry["entry_reference"] = fact
+        if entry_ref:
+            extra_entry["entry_bank_ref"] = entry_ref
+        if batch:
+            if fact := first_text(batch, "PmtInfId"):
+                extra_entry["payment_information_id"] = fact
+            if fact := first_text(batch, "NbOfTxs"):
+                extra_entry["batch_transactions"] = fact
+        if entry_code[1]:
+            extra_entry["bank_transaction_code_proprietary"] = entry_code[1]
         entry = _Entry(
             kids, index, booking, valued, status, reversal, entry_code, entry_info, extra_entry
         )
@@ -166,7 +192,7 @@ class EntryReader:
                 return EntryResult([line], warnings)
             value, value_currency = found
             detail_credit = v.credit(
-                first(tx_kids, "CdtDbtInd"), f"{tx_path}/CdtDbtInd", default=credit
+                first(tx_kids, "CdtDbtInd"), tx_path, "CdtDbtInd", default=credit
             )
             amount = value if detail_credit else -value
             if value_currency == currency:
@@ -193,12 +219,15 @@ class EntryReader:
 
     def _date(self, kids: Flat, name: str, path: str) -> date | None:
         """``BookgDt`` / ``ValDt``: ``Dt`` or ``DtTm`` inside, or a bare date."""
-        node = first(kids, f"{name}/Dt")
+        inside, inside_time, bare = _DATES[name]
+        node = first(kids, inside)
         if node is None:
-            node = first(kids, f"{name}/DtTm")
+            node = first(kids, inside_time)
         if node is None:
-            node = first(kids, name)
-        return self.values.date_of(node, f"{path}/{name}")
+            node = first(kids, bare)
+        if node is None:
+            return None
+        return self.values.date_of(node, path, name)
 
     def _status(self, element: etree._Element | None) -> LineStatus:
         if element is None:
@@ -212,7 +241,7 @@ class EntryReader:
     def _detail_amount(self, tx: Flat, currency: str, path: str) -> tuple[Decimal, str] | None:
         v = self.values
         read = [
-            v.amount(node, f"{path}/{where}")
+            v.amount(node, path, where)
             for where in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt")
             if (node := first(tx, where)) is not None
         ]
@@ -222,15 +251,16 @@ class EntryReader:
         return read[0] if read else None
 
     def _side(
-        self, tx: Flat, names: tuple[str, str, str, str]
+        self, tx: Flat, keys: tuple[str, ...]
     ) -> tuple[str | None, str | None, str | None, str | None]:
         """(name, account, ultimate party, BIC) of the debtor or the creditor side."""
-        party, account, ultimate, agent = names
+        get = tx.texts.get
+        nm, pty_nm, agt_nm, iban, othr, u_nm, u_pty_nm, u_agt_nm, bicfi, bic = keys
         return (
-            _party(tx, party),
-            tx.texts.get(f"{account}/IBAN") or tx.texts.get(f"{account}/Othr/Id"),
-            _party(tx, ultimate),
-            tx.texts.get(f"{agent}/FinInstnId/BICFI") or tx.texts.get(f"{agent}/FinInstnId/BIC"),
+            get(nm) or get(pty_nm) or get(agt_nm),
+            get(iban) or get(othr),
+            get(u_nm) or get(u_pty_nm) or get(u_agt_nm),
+            get(bicfi) or get(bic),
         )
 
     def _charges(self, elements: list[etree._Element], path: str) -> tuple[Decimal, str] | None:
@@ -287,12 +317,13 @@ class EntryReader:
             other = self._side(tx, theirs)
             if other[1] is None or other[1] != self.own_account:
                 name, account, ultimate, bic = other
-        end_to_end = _ref(tx.texts.get("Refs/EndToEndId"))
-        bank_ref = _ref(tx.texts.get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
+        texts = tx.texts
+        end_to_end = _ref(texts.get("Refs/EndToEndId"))
+        bank_ref = _ref(texts.get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
         remittance = EMPTY
         if "RmtInf/Ustrd" in tx or "RmtInf/Strd" in tx:
             remittance = read_remittance(
-                v, tx.get("RmtInf/Ustrd", []), tx.get("RmtInf/Strd", []), f"{tx_path}/RmtInf"
+                v, tx.get("RmtInf/Ustrd", []), tx.get("RmtInf/Strd", []), tx_path
             )
         amounts = tx
         if "AmtDtls/InstdAmt/Amt" not in tx and not batch:
@@ -302,43 +333,36 @@ class EntryReader:
         instructed_node = first(amounts, "AmtDtls/InstdAmt/Amt")
         if instructed_node is not None:
             instructed_amount, instructed_currency = v.amount(
-                instructed_node, f"{tx_path}/AmtDtls/InstdAmt/Amt"
+                instructed_node, tx_path, "AmtDtls/InstdAmt/Amt"
             )
             rate = first_text(amounts, "AmtDtls/InstdAmt/CcyXchg/XchgRate")
             if rate:
                 extra["exchange_rate"] = rate
-        entry_path = tx_path.split("/NtryDtls")[0]
-        charges_nodes = tx.get("Chrgs", [])
-        charges_path = f"{tx_path}/Chrgs"
-        if not charges_nodes and not batch:
-            charges_nodes = entry.kids.get("Chrgs", [])
-            charges_path = f"{entry_path}/Chrgs"
-        charges = self._charges(charges_nodes, charges_path)
+        charges = None
+        if "Chrgs" in tx:
+            charges = self._charges(tx["Chrgs"], f"{tx_path}/Chrgs")
+        elif not batch and "Chrgs" in entry.kids:
+            charges = self._charges(entry.kids["Chrgs"], f"{_entry_path(tx_path)}/Chrgs")
         if charges is not None and charges[1] != currency:
             extra["charges_currency"] = charges[1]
         if batch and "Chrgs" in entry.kids:
-            entry_charges = self._charges(entry.kids["Chrgs"], f"{entry_path}/Chrgs")
+            entry_charges = self._charges(entry.kids["Chrgs"], f"{_entry_path(tx_path)}/Chrgs")
             if entry_charges is not None:
                 extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
-        code = (
-            _code(tx, "BkTxCd/")
-            if ("BkTxCd/Domn/Cd" in tx or "BkTxCd/Prtry/Cd" in tx)
-            else entry.code
-        )
+        code = _code(tx) if ("BkTxCd/Domn/Cd" in tx or "BkTxCd/Prtry/Cd" in tx) else entry.code
         if code[1]:
             extra["bank_transaction_code_proprietary"] = code[1]
         for element_name, key in _REFERENCE_EXTRAS:
-            value = tx.texts.get(element_name)
-            if value:
+            if value := texts.get(element_name):
                 extra[key] = value
-        return_reason = tx.texts.get("RtrInf/Rsn/Cd") or tx.texts.get("RtrInf/Rsn/Prtry")
+        return_reason = texts.get("RtrInf/Rsn/Cd") or texts.get("RtrInf/Rsn/Prtry")
         if return_reason:
             extra["return_reason"] = return_reason
         if batch:
             extra["detail"] = tx_path.rsplit("[", 1)[-1].rstrip("]")
         return BankLine(
             bank_ref=bank_ref or "",
-            entry=entry.index,
+            entry=entry.position,
             amount=amount,
             currency=currency,
             booking_date=entry.booking,
@@ -350,7 +374,7 @@ class EntryReader:
             counterparty_bic=bic,
             ultimate_party=ultimate,
             end_to_end_id=end_to_end,
-            mandate_id=tx.texts.get("Refs/MndtId"),
+            mandate_id=texts.get("Refs/MndtId"),
             remittance_text=remittance.text,
             structured_references=remittance.references,
             referred_documents=remittance.documents,
@@ -359,27 +383,24 @@ class EntryReader:
             instructed_currency=instructed_currency,
             charges=charges[0] if charges else None,
             entry_amount=entry_amount,
-            additional_info=tx.texts.get("AddtlTxInf") or entry.info,
+            additional_info=texts.get("AddtlTxInf") or entry.info,
             extra=extra,
         )
 
 
-def _party(kids: Flat, prefix: str) -> str | None:
-    """A party's name: ``Nm`` (v02-v07) or ``Pty/Nm`` / ``Agt/FinInstnId/Nm`` (v08+)."""
-    texts = kids.texts
-    return (
-        texts.get(f"{prefix}/Nm")
-        or texts.get(f"{prefix}/Pty/Nm")
-        or texts.get(f"{prefix}/Agt/FinInstnId/Nm")
-    )
+def _entry_path(tx_path: str) -> str:
+    """The ``Ntry`` part of a transaction detail's path."""
+    return tx_path.split("/NtryDtls")[0]
 
 
-def _code(kids: Flat, prefix: str) -> tuple[str | None, str | None]:
+def _code(kids: Flat) -> tuple[str | None, str | None]:
     """``BkTxCd``: (``Domn/Cd/Fmly/Cd/SubFmlyCd`` as ``A/B/C``, ``Prtry/Cd``)."""
-    parts = [
-        kids.texts.get(f"{prefix}Domn/Cd"),
-        kids.texts.get(f"{prefix}Domn/Fmly/Cd"),
-        kids.texts.get(f"{prefix}Domn/Fmly/SubFmlyCd"),
-    ]
-    iso = "/".join(p for p in parts if p) or None
-    return iso, kids.texts.get(f"{prefix}Prtry/Cd")
+    get = kids.texts.get
+    domain = get("BkTxCd/Domn/Cd")
+    family = get("BkTxCd/Domn/Fmly/Cd")
+    sub = get("BkTxCd/Domn/Fmly/SubFmlyCd")
+    if domain and family and sub:
+        iso: str | None = f"{domain}/{family}/{sub}"
+    else:
+        iso = "/".join(p for p in (domain, family, sub) if p) or None
+    return iso, get("BkTxCd/Prtry/Cd")

@@ -13,9 +13,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from lxml import etree
 
@@ -25,8 +24,7 @@ from cashapp.extractors.statements.camt_values import Kids, Values, first, first
 USTRD_MAX = 140
 
 
-@dataclass(frozen=True, slots=True)
-class Remittance:
+class Remittance(NamedTuple):
     text: str
     references: tuple[str, ...]
     documents: tuple[ReferredDocument, ...]
@@ -49,14 +47,20 @@ def join_unstructured(pieces: list[str]) -> str:
 
 
 def read_remittance(
-    values: Values, ustrd: list[etree._Element], strd: list[etree._Element], path: str
+    values: Values, ustrd: list[etree._Element], strd: list[etree._Element], tx_path: str
 ) -> Remittance:
-    """The ``RmtInf`` of one transaction, from its ``Ustrd`` and ``Strd`` elements."""
+    """The ``RmtInf`` of one transaction (``tx_path``, named in errors), from its ``Ustrd``
+    and ``Strd`` elements."""
+    if not strd:  # the common case: unstructured text only
+        if not ustrd:
+            return EMPTY
+        if len(ustrd) == 1:
+            return Remittance((ustrd[0].text or "").strip(), (), ())
     pieces = [u.text or "" for u in ustrd]
     references: list[str] = []
     documents: list[ReferredDocument] = []
     for n, block in enumerate(strd):
-        ref, docs = _structured(values, block, f"{path}/Strd[{n + 1}]")
+        ref, docs = _structured(values, block, tx_path, n)
         if ref and ref not in references:
             references.append(ref)
         documents.extend(docs)
@@ -66,15 +70,17 @@ def read_remittance(
 
 
 def _structured(
-    values: Values, strd: etree._Element, path: str
+    values: Values, strd: etree._Element, tx_path: str, n: int
 ) -> tuple[str | None, list[ReferredDocument]]:
+    """The ``n``-th ``Strd`` block (0-based) of the transaction at ``tx_path``."""
     kids = values.kids(strd)
-    creditor = values.kids(first(kids, "CdtrRefInf"))
-    reference = first_text(creditor, "Ref")
-    amounts = _amounts(values, first(kids, "RfrdDocAmt"), f"{path}/RfrdDocAmt")
+    reference = text_of(values.child(first(kids, "CdtrRefInf"), "Ref"))
+    path = f"{tx_path}/RmtInf/Strd[{n + 1}]"  # only for error messages
+    amounts_node = first(kids, "RfrdDocAmt")
+    amounts = {} if amounts_node is None else _amounts(values, amounts_node, f"{path}/RfrdDocAmt")
     infos = kids.get("RfrdDocInf", [])
     documents: list[ReferredDocument] = []
-    for n, info in enumerate(infos):
+    for d, info in enumerate(infos):
         info_kids = values.kids(info)
         number = first_text(info_kids, "Nb")
         if number is None:
@@ -83,9 +89,9 @@ def _structured(
             ReferredDocument(
                 number=number,
                 type=_document_type(values, first(info_kids, "Tp")),
-                date=values.date_of(
-                    first(info_kids, "RltdDt"), f"{path}/RfrdDocInf[{n + 1}]/RltdDt"
-                ),
+                date=values.date_of(first(info_kids, "RltdDt"), path, f"RfrdDocInf[{d + 1}]/RltdDt")
+                if "RltdDt" in info_kids
+                else None,
                 **(amounts if len(infos) == 1 else {}),
             )
         )
@@ -95,9 +101,8 @@ def _structured(
 
 
 def _document_type(values: Values, tp: etree._Element | None) -> str | None:
-    kids = values.kids(tp)
-    choice = values.kids(first(kids, "CdOrPrtry"))
-    return first_text(choice, "Cd") or first_text(choice, "Prtry")
+    choice = values.child(tp, "CdOrPrtry")
+    return text_of(values.child(choice, "Cd")) or text_of(values.child(choice, "Prtry"))
 
 
 def _amounts(values: Values, element: etree._Element | None, path: str) -> dict[str, Any]:

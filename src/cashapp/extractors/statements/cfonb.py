@@ -13,6 +13,9 @@ Lenient by default, as real files need: a blank numéro d'écriture, a blank cur
 of decimals on the balance records, lines whose trailing blanks were trimmed. ``strict=True``
 refuses those. Structure errors (a 04 outside a statement, a statement without its 07, an
 unknown record code, bad digits) are refused in both modes.
+
+The file is read in pieces (``text_stream``): ``extract`` collects the statements as each
+statement closes, ``iter_lines`` hands their lines out instead, in flat memory.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from pathlib import Path
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.money import minor_units
@@ -35,11 +39,10 @@ from cashapp.extractors.statements.cfonb_records import (
 )
 from cashapp.extractors.statements.fixed_width import (
     StatementIds,
-    decode_text,
     distinct_refs,
     first_line,
-    physical_lines,
 )
+from cashapp.extractors.statements.text_stream import fixed_width_lines, statement_lines
 
 name = "cfonb120"
 
@@ -62,8 +65,31 @@ def identify(head: bytes) -> bool:
 
 def extract(data: bytes, *, source: str, strict: bool = False) -> StatementFile:
     """Read every statement of a CFONB120 file (raises ``StatementParseError``)."""
+    return StatementFile(format=name, statements=list(_statements(data, source, strict)))
+
+
+def iter_lines(
+    data: bytes | Path, *, source: str, strict: bool = False
+) -> Iterator[tuple[int, BankLine]]:
+    """(statement index, line), the lines and keys of ``extract``, read incrementally (give a
+    path to avoid holding the file in memory): memory holds at most two statements, not the
+    file. Balances, headers and warnings are only in ``extract``'s result.
+
+    Contract: a statement's lines are handed out once its 07 record is read and the next
+    statement is complete too, or the file has ended cleanly; a file that ends inside a
+    statement raises before the lines of its last complete statement. An error later in the
+    file still raises after earlier statements' lines were handed out: a consumer that
+    imports must discard what it received when the iterator raises (no partial import).
+    """
+    return statement_lines(_statements(data, source, strict))
+
+
+def _statements(data: bytes | Path, source: str, strict: bool) -> Iterator[Statement]:
+    """The file's statements, each as soon as its 07 record is read; raises at the end when
+    the file is truncated or holds no statement."""
     builder = _FileBuilder(source=source, strict=strict)
-    for number, text in _records(decode_text(data, source=source), source=source, strict=strict):
+    lines = fixed_width_lines(data, source=source)
+    for number, text in _records(lines, source=source, strict=strict):
         try:
             if text[:2] == "05" and builder.take_complement(text, number):
                 continue
@@ -72,12 +98,17 @@ def extract(data: bytes, *, source: str, strict: bool = False) -> StatementFile:
             raise StatementParseError(
                 str(exc), file=source, line=number, element=exc.field
             ) from None
-    return builder.finish()
+        if builder.statements:
+            yield from builder.statements
+            builder.statements.clear()
+    builder.finish()
 
 
-def _records(text: str, *, source: str, strict: bool) -> Iterator[tuple[int, str]]:
+def _records(
+    lines: Iterator[tuple[int, str]], *, source: str, strict: bool
+) -> Iterator[tuple[int, str]]:
     """``(line number, 120-character record)``; blank lines skipped, long runs split in blocks."""
-    for number, line in physical_lines(text):
+    for number, line in lines:
         if not line.strip():
             continue
         if len(line) == RECORD_LENGTH:
@@ -113,8 +144,9 @@ class _FileBuilder:
     source: str
     strict: bool
     current: _StatementDraft | None = None
-    statements: list[Statement] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)  # read, not yet handed out
     ids: StatementIds = field(default_factory=StatementIds)
+    count: int = 0
 
     def _fail(self, record: Record, message: str) -> StatementParseError:
         return StatementParseError(message, file=self.source, line=record.line)
@@ -153,6 +185,7 @@ class _FileBuilder:
             closing = signed_amount(record.text[90:104], _decimals(record, currency), currency)
             ident = self.ids(_statement_id(draft.opening))
             self.statements.append(self._statement(ident, draft, record, closing))
+            self.count += 1
             self.current = None
 
     def take_complement(self, text: str, line: int) -> bool:
@@ -188,16 +221,16 @@ class _FileBuilder:
         balance = signed_amount(record.text[90:104], _decimals(record, currency), currency, "solde")
         self.current = _StatementDraft(record, currency, balance, warnings=warnings)
 
-    def finish(self) -> StatementFile:
+    def finish(self) -> None:
+        """The end-of-file checks."""
         if self.current is not None:
             raise StatementParseError(
                 f"file ends inside the statement opened on line {self.current.opening.line} "
                 "(no 07 nouveau solde record): truncated?",
                 file=self.source,
             )
-        if not self.statements:
+        if not self.count:
             raise StatementParseError("no CFONB120 statement in the file", file=self.source)
-        return StatementFile(format=name, statements=self.statements)
 
     def _statement(
         self, ident: str, draft: _StatementDraft, closing_record: Record, closing: Decimal

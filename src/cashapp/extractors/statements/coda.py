@@ -15,13 +15,18 @@ checked; a mismatch is a warning on the statement (test files often carry stale 
 ``bank_ref``: the 2.1 bank reference (positions 11-31); a detail line of a globalisation uses
 its own reference, else ``<total's reference>/<detail number>``; without any reference,
 ``<statement id>:<sequence number>``.
+
+The file is read in pieces (``text_stream``): ``extract`` collects the statements as each
+statement closes, ``iter_lines`` hands their lines out instead, in flat memory.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine, Statement, StatementFile
@@ -41,11 +46,10 @@ from cashapp.extractors.statements.coda_records import (
 )
 from cashapp.extractors.statements.fixed_width import (
     StatementIds,
-    decode_text,
     first_line,
     is_digits,
-    physical_lines,
 )
+from cashapp.extractors.statements.text_stream import fixed_width_lines, statement_lines
 
 name = "coda"
 
@@ -66,8 +70,28 @@ def identify(head: bytes) -> bool:
 
 def extract(data: bytes, *, source: str) -> StatementFile:
     """Read every statement of a CODA file (raises ``StatementParseError``)."""
+    return StatementFile(format=name, statements=list(_statements(data, source)))
+
+
+def iter_lines(data: bytes | Path, *, source: str) -> Iterator[tuple[int, BankLine]]:
+    """(statement index, line), the lines and keys of ``extract``, read incrementally (give a
+    path to avoid holding the file in memory): memory holds at most two sections (header to
+    9 trailer), not the file. Balances, headers and warnings are only in ``extract``'s result.
+
+    Contract: a statement's lines are handed out once its section's 9 trailer is read and the
+    next statement is complete too, or the file has ended cleanly; a file that ends inside a
+    section raises before the lines of its last complete statement. An error later in the
+    file still raises after earlier statements' lines were handed out: a consumer that
+    imports must discard what it received when the iterator raises (no partial import).
+    """
+    return statement_lines(_statements(data, source))
+
+
+def _statements(data: bytes | Path, source: str) -> Iterator[Statement]:
+    """The file's statements, a section's as soon as its 9 trailer is read; raises at the end
+    when the file is truncated or holds no statement."""
     reader = _Reader(source)
-    for number, text in physical_lines(decode_text(data, source=source)):
+    for number, text in fixed_width_lines(data, source=source):
         if not text.strip() or text == "\x1a":
             continue
         if len(text) > RECORD_LENGTH and not text[RECORD_LENGTH:].strip():
@@ -84,7 +108,10 @@ def extract(data: bytes, *, source: str) -> StatementFile:
             raise StatementParseError(
                 str(exc), file=source, line=number, element=f"record {text[:2]}: {exc.field}"
             ) from None
-    return reader.finish()
+        if reader.statements:
+            yield from reader.statements
+            reader.statements.clear()
+    reader.finish()
 
 
 @dataclass(slots=True)
@@ -105,7 +132,8 @@ class _Reader:
     header_line: int = 0
     draft: _Draft | None = None
     section: list[_Draft] = field(default_factory=list)
-    statements: list[Statement] = field(default_factory=list)
+    statements: list[Statement] = field(default_factory=list)  # read, not yet handed out
+    count: int = 0
     ids: StatementIds = field(default_factory=StatementIds)
     duplicate: bool = False  # the header's duplicate code (position 17)
 
@@ -249,22 +277,20 @@ class _Reader:
             draft.warnings.extend(f"line {line}: {p}" for p in problems)
         for draft in self.section:
             self.statements.append(self._statement(self.ids(_statement_id(draft.opening)), draft))
+            self.count += 1
         self.section = []
         self.version = None
 
-    def finish(self) -> StatementFile:
+    def finish(self) -> None:
+        """The end-of-file checks."""
         if self.version is not None or self.draft is not None:
             raise StatementParseError(
                 f"file ends before the 9 trailer record of the section starting on line "
                 f"{self.header_line}: truncated?",
                 file=self.source,
             )
-        if not self.statements:
+        if not self.count:
             raise StatementParseError("no CODA statement in the file", file=self.source)
-        return StatementFile(
-            format=name,
-            statements=self.statements,
-        )
 
     def _statement(self, ident: str, draft: _Draft) -> Statement:
         warnings = list(draft.warnings)

@@ -17,7 +17,7 @@ from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine
 
 # Bytes that never occur in a text bank file (NUL, other C0 controls but tab/CR/LF/FF/SUB).
-_BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
+BINARY = re.compile(rb"[\x00-\x08\x0b\x0e-\x19\x1b-\x1f]")
 
 
 def decode_text(data: bytes, *, source: str) -> str:
@@ -27,7 +27,7 @@ def decode_text(data: bytes, *, source: str) -> str:
     """
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    found = _BINARY.search(data, 0, 1 << 20)
+    found = BINARY.search(data, 0, 1 << 20)
     if found is not None:
         line = data.count(b"\n", 0, found.start()) + 1
         raise StatementParseError(

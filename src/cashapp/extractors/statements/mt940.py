@@ -13,23 +13,39 @@ Malformed input raises ``StatementParseError`` naming the line, before anything 
 returned: no partial statements, no phantom lines. Each message is assembled and checked
 by ``mt940_statement``, its ``:86:`` dialects read by ``mt940_details``, field values by
 ``mt940_fields``.
+
+The file is read in pieces (``text_stream``), never decoded whole: ``extract`` returns every
+statement; ``iter_lines`` hands the lines out statement by statement in flat memory (its
+docstring says what it holds and when lines are handed out).
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 from typing import NoReturn
 
 from cashapp.core.errors import StatementParseError
-from cashapp.domain.statements import StatementFile
-from cashapp.extractors.statements.mt940_fields import balance_uses_dot
+from cashapp.domain.statements import BankLine, Statement, StatementFile
+from cashapp.extractors.statements.mt940_fields import balance_uses_dot, line_references
 from cashapp.extractors.statements.mt940_statement import (
     MT942_TAGS,
+    Fail,
     Field,
     assemble,
+    build_statement,
     build_statements,
+    may_name_line,
+    message_account,
 )
-from cashapp.extractors.statements.statement_text import decode_text, gc_paused
+from cashapp.extractors.statements.statement_text import SeenKeys, gc_paused
+from cashapp.extractors.statements.text_stream import (
+    sniff,
+    statement_lines,
+    text_chunks,
+)
 
 name = "mt940"
 
@@ -47,6 +63,8 @@ _IDENTIFY = re.compile(
     rb"(?m)^[\x01\s{}:A-Za-z0-9]*?(?:@@)?:(?:20|25|28C?|60[FM]|61|62[FM]|64|65|34F|86|NS):"
 )
 _LONG_LINE = re.compile(rf"^[^\n]{{{MAX_LINE_CHARS + 1}}}", re.M)
+_AT_MARK = re.compile(r"@@:\d\d")
+_NUL = re.compile(rb"\x00")
 
 
 def identify(head: bytes) -> bool:
@@ -59,76 +77,173 @@ def identify(head: bytes) -> bool:
 
 def extract(data: bytes, *, source: str) -> StatementFile:
     """Read every statement of an MT940/MT942 file."""
-    text = decode_text(data, source=source)
     with gc_paused():
-        return _Reader(text, source).read()
-
-
-class _Reader:
-    def __init__(self, text: str, source: str) -> None:
-        if "\r" in text:
-            text = text.replace("\r\n", "\n").replace("\r", "\n")
-        if "@@" in text and re.search(r"@@:\d\d", text):
-            text = text.replace("@@", "\n")
-        text = text.translate(_FRAMING)
-        self.text = text
-        self.source = source
-        self.dot = False
-        # split + max is three times faster than a regex scan; the regex only finds the line
-        if len(text) > MAX_LINE_CHARS and max(map(len, text.split("\n"))) > MAX_LINE_CHARS:
-            long_line = _LONG_LINE.search(text)
-            assert long_line is not None
-            self.fail(long_line.start(), f"line longer than {MAX_LINE_CHARS} characters")
-
-    def fail(self, offset: int, message: str) -> NoReturn:
-        line = self.text.count("\n", 0, offset) + 1
-        raise StatementParseError(message, file=self.source, line=line)
-
-    def read(self) -> StatementFile:
-        messages = self.messages()
+        fields = _Fields(data, source)
+        messages = list(fields.messages())
         if not messages:
-            self.fail(len(self.text), "no MT940 fields found")
-        first_balance = next(
-            (value for _, tag, value in (f for m in messages for f in m) if tag in ("60F", "60M")),
-            None,
-        )
-        self.dot = first_balance is not None and balance_uses_dot(first_balance)
+            fields.fail_at_end("no MT940 fields found")
+        dot = bool(_dot_mode(messages))
+        fail = _failer(source)
         drafts = [
-            assemble(message, index, dot=self.dot, fail=self.fail)
-            for index, message in enumerate(messages)
+            assemble(message, index, dot=dot, fail=fail) for index, message in enumerate(messages)
         ]
         statements = build_statements(drafts)
-        is_942 = any(tag in MT942_TAGS for m in messages for _, tag, _ in m)
-        return StatementFile(format="mt942" if is_942 else "mt940", statements=statements)
+    is_942 = any(tag in MT942_TAGS for m in messages for _, tag, _ in m)
+    return StatementFile(format="mt942" if is_942 else "mt940", statements=statements)
 
-    def messages(self) -> list[list[Field]]:
-        """Fields ``(offset, tag, value)`` grouped per message."""
-        text = self.text
-        messages: list[list[Field]] = []
-        current: list[Field] = []
-        matches = list(_TOKEN.finditer(text))
-        for i, match in enumerate(matches):
-            tag = match.group(1)
-            end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
-            if tag is None:  # separator
-                if _continues_details(current, text, match.end(), end, matches, i):
-                    offset, last, value = current[-1]
-                    current[-1] = (offset, last, f"{value}\n{text[match.start() : end].rstrip()}")
-                elif current:
-                    messages.append(current)
-                    current = []
+
+def iter_lines(data: bytes | Path, *, source: str) -> Iterator[tuple[int, BankLine]]:
+    """(statement index, line), the lines and keys of ``extract``, read incrementally (give a
+    path to avoid holding the file in memory). Balances, headers and warnings are only in
+    ``extract``'s result.
+
+    The file is read twice: once for what a line's key depends on in the whole file (the
+    decimal mark of the first opening balance; which customer references name one line
+    alone), then message by message. Memory holds two messages and, for the file, the keys
+    given so far (about 100 bytes a line: a repeated reference must get ``#2``) and the
+    customer references of lines without a bank reference: it grows with the number of
+    lines, by that much, not with the file's text.
+
+    Contract: a statement's lines are handed out once its message is read and checked (a
+    ``:60F:`` without ``:62F:`` is refused) and the next message is complete too, or the
+    file has ended cleanly: a truncated file raises before the lines of its last statement.
+    An error later in the file still raises after earlier statements' lines were handed
+    out: a consumer that imports must discard what it received when the iterator raises
+    (no partial import).
+    """
+    return statement_lines(_statements(data, source))
+
+
+def _statements(data: bytes | Path, source: str) -> Iterator[Statement]:
+    fields = _Fields(data, source)
+    dot: bool | None = None
+    customer_refs: Counter[tuple[str, str]] = Counter()
+    found = False
+    for message in fields.messages():
+        found = True
+        if dot is None:
+            dot = _dot_mode([message], default=None)
+        account = message_account(message)
+        for _, tag, value in message:
+            if tag == "61" and (refs := line_references(value)) and may_name_line(*refs):
+                customer_refs[(account, refs[0])] += 1
+    if not found:
+        fields.fail_at_end("no MT940 fields found")
+    seen = SeenKeys()
+    fail = _failer(source)
+    for index, message in enumerate(fields.messages()):
+        with gc_paused():  # not across the yield: the consumer runs with the collector on
+            draft = assemble(message, index, dot=bool(dot), fail=fail)
+            statement = build_statement(draft, customer_refs, seen)
+        yield statement
+
+
+def _dot_mode(messages: list[list[Field]], default: bool | None = False) -> bool | None:
+    """The old Rabobank layout: the file's first opening balance is written with a ``.``."""
+    first_balance = next(
+        (value for _, tag, value in (f for m in messages for f in m) if tag in ("60F", "60M")),
+        None,
+    )
+    return default if first_balance is None else balance_uses_dot(first_balance)
+
+
+def _failer(source: str) -> Fail:
+    def fail(line: int, message: str) -> NoReturn:
+        raise StatementParseError(message, file=source, line=line)
+
+    return fail
+
+
+class _Fields:
+    """The file's fields ``(line number, tag, value)`` grouped per message, read piece by
+    piece; the text is normalised as a whole file would be (line ends, ``@@`` marks when the
+    file uses them, framing characters) and a line over ``MAX_LINE_CHARS`` is refused."""
+
+    def __init__(self, data: bytes | Path, source: str) -> None:
+        self.data = data
+        self.source = source
+        sniffed = sniff(data, source=source, refuse=_NUL, watch=b"@@")
+        self.encoding = sniffed.encoding
+        self.at_marks = sniffed.watched and any(
+            "@@" in piece and _AT_MARK.search(piece) for piece in self._pieces(raw=True)
+        )
+        self.lines = 1
+
+    def _pieces(self, *, raw: bool = False) -> Iterator[str]:
+        for piece in text_chunks(self.data, self.encoding):
+            if "\r" in piece:
+                piece = piece.replace("\r\n", "\n").replace("\r", "\n")
+            if raw:
+                yield piece
                 continue
-            value = text[match.end() : end]
-            if value.endswith("\n"):
-                value = value.rstrip("\n")
-            tag = tag.strip()
-            if current and (tag == "20" or (tag in _ONCE_TAGS and _fragment_repeats(current, tag))):
-                messages.append(current)
-                current = []
-            current.append((match.start(), tag, value))
-        if current:
-            messages.append(current)
-        return [m for m in messages if any(tag != "NS" for _, tag, _ in m)]
+            if self.at_marks:
+                piece = piece.replace("@@", "\n")
+            yield piece.translate(_FRAMING)
+
+    def fail_at_end(self, message: str) -> NoReturn:
+        raise StatementParseError(message, file=self.source, line=self.lines)
+
+    def messages(self) -> Iterator[list[Field]]:
+        """Each message with a field other than ``:NS:``, as soon as it ends."""
+        current: list[Field] = []
+        carry, line = "", 1  # the text from the last field on, not read yet; its line
+        pieces = self._pieces()
+        while True:
+            piece = next(pieces, None)
+            final = piece is None
+            if piece is not None:
+                self._check_lengths(piece, line + carry.count("\n"))
+            text = carry + (piece or "")
+            matches = list(_TOKEN.finditer(text))
+            upto = len(matches) if final else len(matches) - 1
+            at = 0
+            for i in range(upto):
+                match = matches[i]
+                line += text.count("\n", at, match.start())
+                at = match.start()
+                tag = match.group(1)
+                end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
+                if tag is None:  # separator
+                    if _continues_details(current, text, match.end(), end, matches, i):
+                        number, last, value = current[-1]
+                        current[-1] = (number, last, f"{value}\n{text[match.start() : end].rstrip()}")
+                    elif current:
+                        if any(t != "NS" for _, t, _ in current):
+                            yield current
+                        current = []
+                    continue
+                value = text[match.end() : end]
+                if value.endswith("\n"):
+                    value = value.rstrip("\n")
+                tag = tag.strip()
+                if current and (
+                    tag == "20" or (tag in _ONCE_TAGS and _fragment_repeats(current, tag))
+                ):
+                    if any(t != "NS" for _, t, _ in current):
+                        yield current
+                    current = []
+                current.append((line, tag, value))
+            if final:
+                self.lines = line + text.count("\n", at)
+                break
+            if matches:
+                line += text.count("\n", at, matches[-1].start())
+                carry = text[matches[-1].start() :]
+            else:  # text before any field: not part of one
+                line += text.count("\n")
+                carry = ""
+        if current and any(t != "NS" for _, t, _ in current):
+            yield current
+
+    def _check_lengths(self, piece: str, first_line: int) -> None:
+        # split + max is three times faster than a regex scan; the regex only finds the line
+        if len(piece) > MAX_LINE_CHARS and max(map(len, piece.split("\n"))) > MAX_LINE_CHARS:
+            long_line = _LONG_LINE.search(piece)
+            assert long_line is not None
+            line = first_line + piece.count("\n", 0, long_line.start())
+            raise StatementParseError(
+                f"line longer than {MAX_LINE_CHARS} characters", file=self.source, line=line
+            )
 
 
 def _continues_details(

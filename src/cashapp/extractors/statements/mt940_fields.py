@@ -175,13 +175,7 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
     Signs: ``C`` credit +, ``D`` debit -, ``RC`` reversal of a credit -, ``RD`` reversal of a
     debit +, ``EC``/``ED`` expected credit/debit (MT942).
     """
-    first, _, supplementary = text.partition("\n")
-    match = _LINE.fullmatch(first)
-    if match is None and supplementary:  # wrapped inside the line (seen after the D/C mark)
-        second, _, rest = supplementary.partition("\n")
-        match = _LINE.fullmatch(first + second)
-        if match is not None:
-            first, supplementary = first + second, rest
+    match, first, supplementary = _line_match(text)
     if match is None:
         raise FieldError(f"not a statement line: {first.strip()!r}")
     value_text, entry_text, mark, funds, amount_text, type_code, refs = match.groups()
@@ -192,12 +186,9 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
     amount = parse_amount(amount_text, currency, dot=dot)
     if mark in ("D", "RC", "ED"):
         amount = -amount
-    customer, _, bank = refs.partition("//")
     if supplementary.startswith("//"):
         warnings.append(f"'{supplementary.split()[0]}' on the line after :61: is not read as its bank reference")
-    overflow = ""
-    if len(customer) > _MAX_CUSTOMER_REF and not bank:
-        customer, overflow = customer[:_MAX_CUSTOMER_REF], customer[_MAX_CUSTOMER_REF:].strip()
+    customer, bank, overflow = _references(refs)
     return StatementLine(
         value_date=value,
         entry_date=booked,
@@ -206,11 +197,37 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
         expected=mark in ("EC", "ED"),
         funds_code=funds,
         type_code=type_code.strip(),
-        customer_reference=customer.strip(),
-        bank_reference=bank.strip(),
+        customer_reference=customer,
+        bank_reference=bank,
         overflow=overflow,
         supplementary=" ".join(supplementary.split()) if supplementary else "",
     )
+
+
+def line_references(text: str) -> tuple[str, str, str] | None:
+    """A ``:61:`` value's (customer reference, bank reference, overflow) as ``parse_line``
+    reads them, without reading the rest; ``None`` when it is not a statement line."""
+    match = _line_match(text)[0]
+    return None if match is None else _references(match.group(7))
+
+
+def _line_match(text: str) -> tuple[re.Match[str] | None, str, str]:
+    first, _, supplementary = text.partition("\n")
+    match = _LINE.fullmatch(first)
+    if match is None and supplementary:  # wrapped inside the line (seen after the D/C mark)
+        second, _, rest = supplementary.partition("\n")
+        joined = _LINE.fullmatch(first + second)
+        if joined is not None:
+            return joined, first + second, rest
+    return match, first, supplementary
+
+
+def _references(refs: str) -> tuple[str, str, str]:
+    customer, _, bank = refs.partition("//")
+    overflow = ""
+    if len(customer) > _MAX_CUSTOMER_REF and not bank:
+        customer, overflow = customer[:_MAX_CUSTOMER_REF], customer[_MAX_CUSTOMER_REF:].strip()
+    return customer.strip(), bank.strip(), overflow
 
 
 _FLOOR = re.compile(r"([A-Z]{3})\s*([DC])?\s*([\d,.]+)", re.ASCII)

@@ -34,7 +34,7 @@ from cashapp.extractors.statements.mt940_fields import (
     parse_line,
     parse_sum,
 )
-from cashapp.extractors.statements.statement_text import split_account
+from cashapp.extractors.statements.statement_text import SeenKeys, split_account
 
 MAX_DETAILS_CHARS = 64 * 1024
 MT942_TAGS = frozenset({"34F", "13D", "13", "90D", "90C"})
@@ -44,7 +44,7 @@ _NO_REFERENCE = frozenset({"", "NONREF", "NOREF", "NOTPROVIDED", "NONE"})
 _HEAD_TAGS = frozenset({"20", "21", "25", "25P", "28", "28C", "13", "13D"})
 
 Fail = Callable[[int, str], NoReturn]
-Field = tuple[int, str, str]  # (offset in the text, tag, value)
+Field = tuple[int, str, str]  # (line number, tag, value)
 
 
 @dataclass(slots=True)
@@ -190,14 +190,37 @@ def build_statements(drafts: list[Draft]) -> list[Statement]:
         account = draft.fields["account"]
         for _, parsed, _ in draft.lines:
             ref = parsed.customer_reference
-            if _customer_ref_usable(parsed) and ref.upper() not in _NO_REFERENCE:
+            if may_name_line(ref, parsed.bank_reference, parsed.overflow):
                 customer_refs[(account, ref)] += 1
-    seen: Counter[tuple[str, str]] = Counter()
-    return [_statement(draft, customer_refs, seen) for draft in drafts]
+    seen = SeenKeys()
+    return [build_statement(draft, customer_refs, seen) for draft in drafts]
+
+
+def may_name_line(customer: str, bank: str, overflow: str) -> bool:
+    """Whether a line's customer reference is its key when no other line of the file (for
+    the account) has it: the line has no bank reference, the customer one is a reference."""
+    return not bank and not overflow and customer.upper() not in _NO_REFERENCE
+
+
+def message_account(fields: list[Field]) -> str:
+    """The account of a message as ``assemble`` reads it (``:25:``, else ``:25P:``)."""
+    for wanted in ("25", "25P"):
+        value = next((v for _, tag, v in fields if tag == wanted), "")
+        if account := " ".join(value.split()):
+            return account
+    return ""
+
+
+def build_statement(
+    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: SeenKeys
+) -> Statement:
+    """One statement: ``customer_refs`` counts the file's usable customer references (per
+    account), ``seen`` the keys given so far in the file (updated)."""
+    return _statement(draft, customer_refs, seen)
 
 
 def _statement(
-    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: Counter[tuple[str, str]]
+    draft: Draft, customer_refs: Counter[tuple[str, str]], seen: SeenKeys
 ) -> Statement:
     fields = draft.fields
     account, currency = fields["account"], fields["currency"]
@@ -215,8 +238,7 @@ def _statement(
             ref = customer
         else:
             ref = f"{stem}#{n + 1}"
-        seen[(account, ref)] += 1
-        count = seen[(account, ref)]
+        count = seen.add(account, ref)
         if count > 1:
             draft.warnings.append(f"reference {ref} repeats in the file: line {n + 1} is #{count}")
             ref = f"{ref}#{count}"

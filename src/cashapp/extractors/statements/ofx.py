@@ -19,16 +19,22 @@ Strict where money is at stake: a transaction without a readable ``TRNAMT`` or
 errors naming the line. ``FITID`` is the ``bank_ref``; a ``FITID`` that repeats in one
 file is kept on every line, suffixed ``#2``..., with a warning on the statement.
 Investment transactions are kept as ``info`` lines (not cash to apply), amounts exact.
+
+``iter_lines`` reads the same statements from a path in pieces, one statement at a time, in
+memory that does not grow with the file (its docstring says what it holds and when lines
+are handed out).
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
+from typing import NoReturn
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine, LineStatus, Statement, StatementFile
@@ -38,7 +44,13 @@ from cashapp.extractors.statements.ofx_values import (
     parse_date,
     text_value,
 )
-from cashapp.extractors.statements.statement_text import decode_text, gc_paused
+from cashapp.extractors.statements.statement_text import SeenKeys, decode_text, gc_paused
+from cashapp.extractors.statements.text_stream import (
+    head_of,
+    sniff,
+    statement_lines,
+    text_chunks,
+)
 
 name = "ofx"
 
@@ -60,6 +72,7 @@ _TRANSACTION_END = re.compile(
 _DTSTART = re.compile(r"<DTSTART>\s*(\d{8})")
 _DTEND = re.compile(r"<DTEND>\s*(\d{8})")
 _LEAF = re.compile(r"<([A-Z0-9.]+)>([^<]*)")
+_NUL = re.compile(rb"\x00")
 Block = tuple[str, int, dict[str, str]]  # (STMTTRN | INVTRAN, offset, leaf values)
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _LINE_EXTRAS = frozenset({"TRNTYPE", "CHECKNUM", "REFNUM", "DTUSER", "SIC", "PAYEEID", "SRVRTID"})
@@ -77,13 +90,158 @@ def extract(data: bytes, *, source: str) -> StatementFile:
         return _Reader(data, source).read()
 
 
+def iter_lines(data: bytes | Path, *, source: str) -> Iterator[tuple[int, BankLine]]:
+    """(statement index, line), the lines and keys of ``extract``, read incrementally (give a
+    path to avoid holding the file in memory). Balances, headers and warnings are only in
+    ``extract``'s result.
+
+    The file is read twice, in pieces cut after a tag: once for the checks on the whole
+    file (DTD, version, ``</OFX>`` at the end, every statement closed), then statement by
+    statement, each read by the same code as ``extract`` on its own text. Memory holds the
+    text and lines of at most two statements, not the file, and the file's bank refs so far
+    (a repeated FITID gets ``#2``: about 100 bytes a line). A file with comments or CDATA
+    sections (rare) is read whole, as ``extract`` does.
+
+    Contract: a truncated or unclosed file raises before any line is handed out; a
+    statement's lines are handed out once it is read and the next one is read too, or the
+    file has ended. An error in a later statement (a bad amount) still raises after
+    earlier statements' lines were handed out: a consumer that imports must discard what
+    it received when the iterator raises (no partial import).
+    """
+    return statement_lines(_statements(data, source))
+
+
+def _statements(data: bytes | Path, source: str) -> Iterator[Statement]:
+    head = head_of(data, 2048)
+    sniffed = sniff(data, source=source, refuse=_NUL, declared=_declared_encoding(head))
+    scan = _Scan(source)
+    for piece in text_chunks(data, sniffed.encoding, cut_after=b">"):
+        if not scan.take(piece):
+            break
+    if scan.whole:  # comments or CDATA: blanked out over the whole text, as extract does
+        yield from extract(data if isinstance(data, bytes) else data.read_bytes(), source=source).statements
+        return
+    scan.finish()
+    seen = SeenKeys()
+    pieces = text_chunks(data, sniffed.encoding, cut_after=b">")
+    for index, (kind, line, text) in enumerate(_statement_texts(pieces, source)):
+        with gc_paused():
+            reader = _Reader.of_text(text, source, line - 1)
+            statement = reader.statement(kind, len(kind) + 2, len(text) - len(kind) - 3, index)
+            statement = _keyed(statement, seen)
+        yield statement
+
+
+class _Scan:
+    """The whole-file checks of ``_Reader.read``, made on the text piece by piece, in the
+    same order: a DTD, the version, ``</OFX>`` at the end, as many closings as openings."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.head = ""  # the text up to the first tag (and 4096 characters at least)
+        self.head_done = False
+        self.lines = 0  # line breaks before the current piece
+        self.tail = ""  # the last piece that is not blank
+        self.opened: Counter[str] = Counter()
+        self.closed: Counter[str] = Counter()
+        self.whole = False
+
+    def take(self, piece: str) -> bool:
+        """False: stop scanning (the file is to be read whole)."""
+        if "<!--" in piece or "<![CDATA[" in piece:
+            self.whole = True
+            return False
+        dtd = _DTD.search(piece)
+        if dtd:
+            line = self.lines + piece.count("\n", 0, dtd.start()) + 1
+            self._fail(line, "DOCTYPE/ENTITY declarations are forbidden")
+        if not self.head_done:
+            self.head += piece
+            self.head_done = "<" in self.head and len(self.head) >= 4096
+        for found in _STATEMENT.finditer(piece):
+            self.opened[found.group(1)] += 1
+        for kind in ("STMTRS", "CCSTMTRS", "INVSTMTRS"):
+            self.closed[kind] += piece.count(f"</{kind}>")
+        if piece.strip():
+            self.tail = piece
+        self.lines += piece.count("\n")
+        return True
+
+    def _fail(self, line: int, message: str) -> NoReturn:
+        raise StatementParseError(message, file=self.source, line=line)
+
+    def finish(self) -> None:
+        _Reader.of_text(self.head, self.source, 0).check_version()
+        if not _END.search(self.tail):
+            self._fail(self.lines + 1, "no closing </OFX>: the file is truncated")
+        for kind in ("STMTRS", "CCSTMTRS", "INVSTMTRS"):
+            opened, closed = self.opened[kind], self.closed[kind]
+            if closed != opened:
+                self._fail(1, f"{opened} <{kind}> but {closed} </{kind}>: damaged")
+
+
+def _statement_texts(pieces: Iterator[str], source: str) -> Iterator[tuple[str, int, str]]:
+    """``(kind, line of its start, text from <KIND> to </KIND>)`` of each statement, as the
+    pieces come; a statement not closed before the next one starts is refused."""
+    buffer = ""
+    line = 1  # of the buffer's start
+    start: re.Match[str] | None = None
+    scanned = 0  # where the search for the open statement's end goes on
+    ended = False
+    while True:
+        piece = next(pieces, None)
+        if piece is None:
+            ended = True
+        else:
+            buffer += piece
+        while True:
+            if start is None:
+                start = _STATEMENT.search(buffer)
+                if start is None:
+                    keep = max(len(buffer) - 16, 0)  # a tag may be cut: never, but cheap
+                    line += buffer.count("\n", 0, keep)
+                    buffer = buffer[keep:]
+                    break
+                line += buffer.count("\n", 0, start.start())
+                buffer = buffer[start.start() :]
+                start = _STATEMENT.match(buffer)
+                assert start is not None
+                scanned = start.end()
+            kind = start.group(1)
+            closing = f"</{kind}>"
+            close = buffer.find(closing, scanned)
+            following = _STATEMENT.search(buffer, scanned, close if close >= 0 else len(buffer))
+            if following is not None or (close < 0 and ended):
+                raise StatementParseError(
+                    f"<{kind}> is never closed: the file is truncated", file=source, line=line
+                )
+            if close < 0:
+                scanned = max(start.end(), len(buffer) - len(closing))
+                break
+            end = close + len(closing)
+            yield kind, line, buffer[:end]
+            line += buffer.count("\n", 0, end)
+            buffer = buffer[end:]
+            start = None
+        if ended:
+            return
+
+
 class _Reader:
     def __init__(self, data: bytes, source: str) -> None:
         self.source = source
         self.text = decode_text(data, source=source, declared=_declared_encoding(data))
+        self.line_base = 0
 
-    def fail(self, offset: int, message: str) -> None:
-        line = self.text.count("\n", 0, offset) + 1
+    @classmethod
+    def of_text(cls, text: str, source: str, line_base: int) -> _Reader:
+        """A reader of a part of a file's text, ``line_base`` lines into it."""
+        reader = cls.__new__(cls)
+        reader.source, reader.text, reader.line_base = source, text, line_base
+        return reader
+
+    def fail(self, offset: int, message: str) -> NoReturn:
+        line = self.line_base + self.text.count("\n", 0, offset) + 1
         raise StatementParseError(message, file=self.source, line=line)
 
     def read(self) -> StatementFile:
@@ -374,29 +532,30 @@ def _head_values(outside: list[str]) -> dict[str, str]:
 def _distinct_refs(statements: list[Statement]) -> list[Statement]:
     """Every line's ``bank_ref`` distinct per account: a repeated or empty FITID gets a suffix
     (``#2``) or a key from the statement and the line's ordinal, and the statement a warning."""
-    seen: Counter[tuple[str, str]] = Counter()
-    result = []
-    for statement in statements:
-        warnings = list(statement.warnings)
-        lines: list[BankLine] = []
-        changed = False
-        for n, line in enumerate(statement.lines):
-            ref = line.bank_ref
-            if not ref:
-                ref = f"{statement.id}#{n + 1}"
-                warnings.append(f"transaction {n + 1} has no FITID; keyed {ref}")
-            seen[(statement.account, ref)] += 1
-            count = seen[(statement.account, ref)]
-            if count > 1:
-                warnings.append(f"FITID {ref} repeats in the file; line {n + 1} is {ref}#{count}")
-                ref = f"{ref}#{count}"
-            if ref != line.bank_ref:
-                changed = True
-                line = replace(line, bank_ref=ref)
-            lines.append(line)
-        if changed:
-            statement = replace(statement, lines=lines, warnings=tuple(warnings))
-        result.append(statement)
-    return result
+    seen = SeenKeys()
+    return [_keyed(statement, seen) for statement in statements]
+
+
+def _keyed(statement: Statement, seen: SeenKeys) -> Statement:
+    """One statement's lines keyed (``seen``: the file's keys so far, updated)."""
+    warnings = list(statement.warnings)
+    lines: list[BankLine] = []
+    changed = False
+    for n, line in enumerate(statement.lines):
+        ref = line.bank_ref
+        if not ref:
+            ref = f"{statement.id}#{n + 1}"
+            warnings.append(f"transaction {n + 1} has no FITID; keyed {ref}")
+        count = seen.add(statement.account, ref)
+        if count > 1:
+            warnings.append(f"FITID {ref} repeats in the file; line {n + 1} is {ref}#{count}")
+            ref = f"{ref}#{count}"
+        if ref != line.bank_ref:
+            changed = True
+            line = replace(line, bank_ref=ref)
+        lines.append(line)
+    if changed:
+        statement = replace(statement, lines=lines, warnings=tuple(warnings))
+    return statement
 
 

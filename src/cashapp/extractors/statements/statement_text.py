@@ -1,5 +1,6 @@
 """Text-level helpers shared by the text statement readers (MT940, OFX): decoding untrusted
-bytes, splitting an account field into account and currency, and pausing the cyclic GC.
+bytes, splitting an account field into account and currency, pausing the cyclic GC, and
+counting the bank refs a file has given so far (``SeenKeys``).
 
 Decoding is deterministic: a byte-order mark or valid UTF-8 is read as UTF-8, anything else
 as Windows-1252 (ISO-8859-1 for the five bytes CP1252 leaves undefined). NUL bytes are
@@ -78,3 +79,27 @@ def gc_paused() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
+
+
+class SeenKeys:
+    """How many times each ``(account, key)`` has been given so far in one file, held
+    compactly, as a streaming reader keeps it for a whole file: a set of keys per account for
+    those seen once (about 90 bytes a key with the string), a dict for the few repeated."""
+
+    __slots__ = ("_more", "_once")
+
+    def __init__(self) -> None:
+        self._once: dict[str, set[str]] = {}
+        self._more: dict[tuple[str, str], int] = {}
+
+    def add(self, account: str, key: str) -> int:
+        """Count one more use of ``key`` for ``account``; returns its uses so far (1: new)."""
+        keys = self._once.get(account)
+        if keys is None:
+            keys = self._once[account] = set()
+        if key not in keys:
+            keys.add(key)
+            return 1
+        count = self._more.get((account, key), 1) + 1
+        self._more[(account, key)] = count
+        return count
