@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from fixtures.scenarios import generate
-from fixtures.scenarios.evaluate import evaluate
+from fixtures.scenarios.evaluate import evaluate, evaluate_by_history
 
 from benchmarks.odoo_baseline import OdooBaseline
 from cashapp.matcher.api import Matcher, MatchPolicy
@@ -42,6 +42,8 @@ def run(matcher: Matcher, scenario_lines: int, policy: MatchPolicy | None = None
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     tallies = evaluate(results, scenario.truth)
     table = {name: dict(t.rates()) for name, t in sorted(tallies.items())}
+    for name, tally in evaluate_by_history(results, scenario.truth).items():
+        table[f"payer history: {name}"] = dict(tally.rates())
     per_thousand = elapsed / len(scenario.lines) * 1000
     table["overall"]["seconds_per_1000_lines"] = round(per_thousand, 3)
     table["overall"]["cpu_seconds_per_1000_lines"] = round(cpu / len(scenario.lines) * 1000, 3)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cashapp.matcher.allocate import oldest_prefix, subsets_within
+from cashapp.matcher.allocate import due_runs, oldest_prefix, subsets_within
 
 
 def test_finds_the_non_contiguous_subset_that_pays_exactly() -> None:
@@ -45,3 +45,11 @@ def test_every_result_is_in_a_window_and_a_planted_subset_is_found(
     for combo in found:
         assert sum(amounts[n] for n in combo) == target
         assert len(set(combo)) == len(combo)
+
+
+def test_due_runs_are_consecutive_items_paying_the_amount_exactly() -> None:
+    amounts = [100, 200, 300, 50, 250]
+    assert due_runs(amounts, 550) == [(1, 2, 3)]  # 300 + 250 would pay it but skip an item
+    assert due_runs(amounts, 300) == [(0, 1), (3, 4)]  # the single 300 is not a run
+    assert due_runs(amounts, 10_000) == []
+    assert due_runs([5] * 10, 10, limit=3) == [(0, 1), (1, 2), (2, 3)]

@@ -29,7 +29,7 @@ _LEXICON: dict[ReasonCode, list[tuple[str, float]]] = {
     ReasonCode.DAMAGED: [
         (r"damaged?|damages|broken|defective|breakage", 1.2),
         (r"endommage(?:e|s|es)?|abime(?:e|s)?|casse(?:e|s)?|avarie(?:e|s)?|defectueu(?:x|se)", 1.2),
-        (r"beschadigt|beschaedigt|beschadigung|bruch|defekt|transportschaden", 1.2),
+        (r"beschae?digt(?:e[nmrs]?)?|beschae?digung|bruch|defekt|transportschaden", 1.2),
         (r"beschadigd|schade|kapot|defect", 1.2),
         (r"danad[oa]s?|danos?|averiad[oa]s?|rot[oa]s?|defectuos[oa]s?", 1.2),
         (r"danneggiat[oaie]|rott[oaie]|difettos[oaie]|guast[oaie]", 1.2),

@@ -102,3 +102,20 @@ def oldest_prefix(amounts: Sequence[int], target: int) -> tuple[int, ...] | None
         if total > target:
             return None
     return None
+
+
+def due_runs(amounts: Sequence[int], target: int, *, limit: int = 4) -> list[tuple[int, ...]]:
+    """Runs of 2..MAX_SIZE items consecutive in due-date order (a payer's payment run: what
+    fell due in one period) that add up to ``target`` exactly, at most ``limit``."""
+    found: list[tuple[int, ...]] = []
+    for start in range(len(amounts)):
+        total = amounts[start]
+        for stop in range(start + 1, min(len(amounts), start + MAX_SIZE)):
+            total += amounts[stop]
+            if total == target:
+                found.append(tuple(range(start, stop + 1)))
+                if len(found) == limit:
+                    return found
+            if total > target:
+                break
+    return found

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Protocol
 
+from cashapp.domain.history import CustomerHistory
 from cashapp.domain.ledger import Customer, OpenItem
 from cashapp.domain.proposals import MatchResult
 from cashapp.domain.references import ReferenceCandidate
@@ -40,6 +41,9 @@ class LedgerView:
     # (as written on bank lines) -> the customer id(s) it pays for. Evidence, not proof.
     learned_accounts: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     learned_names: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # How each customer usually pays (delay, deductions, bundling), from past applications;
+    # a customer missing here is new (the history features are then unknown, not zero).
+    customer_history: Mapping[str, CustomerHistory] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,7 +4,8 @@ Sources, none of them a scan of the ledger:
 - the items the line names (reference index hits), as a whole, as subsets that pay the
   amount, one by one, and as an instalment;
 - for each identified payer (account, name, alias): its open items whose sum fits the
-  amount (bounded subset search), and the oldest-first prefix that pays it exactly;
+  amount (bounded subset search), the oldest-first prefix that pays it exactly, and runs
+  of items falling due one after the other that pay it exactly (a payment run);
 - when nobody is identified: open items of exactly this amount anywhere (sorted-array
   ``searchsorted``), capped.
 Every candidate is a complete allocation built by the differences policy.
@@ -13,10 +14,17 @@ Every candidate is a complete allocation built by the differences policy.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from cashapp.domain.money import minor_units, to_minor
-from cashapp.matcher.allocate import MAX_ITEMS, Window, oldest_prefix, subsets_within
+from cashapp.matcher.allocate import (
+    MAX_ITEMS,
+    Window,
+    due_runs,
+    oldest_prefix,
+    subsets_within,
+)
 from cashapp.matcher.api import LineToMatch, MatchPolicy
 from cashapp.matcher.customers import PayerEvidence, identify_customers
 from cashapp.matcher.differences import (
@@ -41,7 +49,7 @@ class Candidate:
     items: tuple[int, ...]  # positions in the index, due-date order
     settlement: Settlement
     origin: str  # reference | reference_subset | reference_single | instalment | subset | fifo
-    #              | global_amount
+    #              | global_amount | due_run
 
 
 @dataclass(slots=True)
@@ -116,7 +124,9 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
         own = [p for p in index.customer_items(payer.customer_id)
                if index.items[p].currency == facts.currency and index.open_minor[p] <= highest]
         if len(own) > MAX_ITEMS and facts.paid_on is not None:
-            paid_on = facts.paid_on
+            # the items falling due around the payment, shifted by the payer's usual delay
+            history = index.history.get(payer.customer_id)
+            paid_on = facts.paid_on - timedelta(days=round(history.delay_median) if history else 0)
             own = sorted(own, key=lambda p: abs((index.items[p].due_date - paid_on).days))
             own = sorted(own[:MAX_ITEMS], key=lambda p: index.items[p].due_date)
         own = own[:MAX_ITEMS]
@@ -126,6 +136,8 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
         prefix = oldest_prefix(amounts, amount_minor)
         if prefix:
             add(payer.customer_id, tuple(own[n] for n in prefix), "fifo")
+        for run in due_runs(amounts, amount_minor):
+            add(payer.customer_id, tuple(own[n] for n in run), "due_run")
     if not ctx.hits and not identified:
         table = index.amounts.get(facts.currency)
         if table is not None:

@@ -24,6 +24,7 @@ ORIGIN_TEXT = {
     "subset": "the payer's open items whose amounts add up to the payment",
     "fifo": "the payer's oldest open items, which add up to the payment",
     "global_amount": "an open item of exactly this amount (payer not identified)",
+    "due_run": "the payer's open items falling due one after the other, which add up to the payment",
 }
 
 

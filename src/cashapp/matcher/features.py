@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from cashapp.domain.money import to_minor
 from cashapp.matcher.candidates import LineContext
+from cashapp.matcher.habits import HABIT_DOCS, HABITS, delay_vs_usual, habit_values
 from cashapp.matcher.index import LedgerIndex
 from cashapp.matcher.normalize import fold, reference_key
 
@@ -52,17 +53,19 @@ FEATURE_DOCS: dict[str, str] = {
     "has_remittance": "a remittance advice or referred documents came with the line",
     "same_fit_alternatives": "other candidates of the line with the same difference and delta",
     "other_customer_fits": "candidates of other customers whose difference is as good",
+    **HABIT_DOCS,  # customer history (matcher/habits.py)
 }
 FEATURES: tuple[str, ...] = tuple(FEATURE_DOCS)
 DIFFERENCES = ("exact", "over", "remitted", "discount", "discount_late", "reason",
                "bank_charges", "tolerance", "unexplained", "instalment")
 ORIGINS = ("reference", "reference_subset", "reference_single", "instalment", "subset", "fifo",
-           "global_amount")
+           "global_amount", "due_run")
 CATEGORICAL = ("difference", "origin")
 _NON_PAYMENT = re.compile(
     r"\b(interest|zins|card|visa|mastercard|payout|refund|erstattung|umbuchung|insurance|"
     r"versicherung|dividend|darlehen|loan|tax refund|finanzamt|stripe|paypal|acquir)", re.I)
 _TOKEN = re.compile(r"[^\s,;:()]+")
+_FIRST_HABIT = len(FEATURES) - len(HABITS)
 
 
 def _customer_amounts(index: LedgerIndex, customer_id: str, cache: dict[str, Counter[int]]
@@ -103,7 +106,10 @@ class FeatureBuilder:
         for c in ctx.candidates:
             key = (c.settlement.difference, c.settlement.delta)
             fit_customers.setdefault(key, set()).add(c.customer_id)
-        for row, cand in zip(out, ctx.candidates, strict=True):
+        histories = [index.history.get(c.customer_id) for c in ctx.candidates]
+        delay_fits = [delay_vs_usual(h, when, [index.items[p] for p in c.items])
+                      for h, c in zip(histories, ctx.candidates, strict=True)]
+        for n, (row, cand) in enumerate(zip(out, ctx.candidates, strict=True)):
             fit = (cand.settlement.difference, cand.settlement.delta)
             items = [index.items[p] for p in cand.items]
             hits = [ctx.hits.get(p) for p in cand.items]
@@ -116,7 +122,7 @@ class FeatureBuilder:
             delta = float(facts.amount - open_total)
             own = index.customer_items(cand.customer_id)
             k = len(cand.items)
-            row[:] = (
+            row[:_FIRST_HABIT] = (
                 k,
                 sum(h is not None for h in hits) / k,
                 sum(h is not None and h.method in ("number", "payment_reference")
@@ -151,6 +157,11 @@ class FeatureBuilder:
                 fits[fit] - 1,
                 len(fit_customers[fit] - {cand.customer_id}),
             )
+            rivals = [d for m, (d, c) in enumerate(zip(delay_fits, ctx.candidates, strict=True))
+                      if m != n and (c.settlement.difference, c.settlement.delta) == fit
+                      and not math.isnan(d)]
+            row[_FIRST_HABIT:] = habit_values(histories[n], cand, delay_fits[n],
+                                              min(rivals, default=math.nan))
         return out
 
     def _fuzzy(self, ctx: LineContext) -> dict[int, float]:

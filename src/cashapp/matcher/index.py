@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from cashapp.domain.history import CustomerHistory
 from cashapp.domain.ledger import OpenItem
 from cashapp.domain.money import minor_units
 from cashapp.matcher.api import LedgerView
@@ -114,6 +115,7 @@ class LedgerIndex:
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
     # payer name -> what ``customers.match_name`` found for it (a cache, filled while matching)
     name_matches: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
+    history: Mapping[str, CustomerHistory] = field(default_factory=dict)
 
     def customer_items(self, customer_id: str) -> range:
         """Positions of the customer's open items, in (due date, invoice number) order."""
@@ -172,6 +174,7 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
         by_po=KeyTable(*columns["po"], lambda p: reference_key(items[p].po_number or "")),
         customer_ranges=ranges,
         customer_names=names,
+        history=ledger.customer_history,
     )
     for customer in ledger.customers:
         index.customer_names[customer.customer_id] = customer.name

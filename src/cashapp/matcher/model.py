@@ -1,5 +1,6 @@
 """The learned scorer: a versioned skops artifact (never pickle) holding a gradient-boosted
-classifier over candidate features and an isotonic calibrator fitted on held-out lines.
+classifier over candidate features and an isotonic calibrator fitted on lines the classifier
+did not see (out-of-fold scores).
 
 Scoring a line: the classifier gives each candidate a raw probability ``p``; the
 candidate's line score is ``p * (1 - best other p)`` (sure of it, and sure the runner-up

@@ -14,8 +14,11 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
+from cashapp.core.clock import utc_now
+from cashapp.domain.history import summarize_history
 from cashapp.domain.ledger import Customer
 from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import Remittance
@@ -37,9 +40,12 @@ from cashapp.storage.repositories.bank import (
     bank_line_from_row,
     list_lines_without_live_application,
 )
+from cashapp.storage.repositories.history import list_past_payments
 from cashapp.storage.repositories.receivables import list_customers, list_open_items
 from cashapp.storage.repositories.remittances import list_remittances
 from cashapp.storage.transactions import read_session, run_in_transaction
+
+HISTORY_WINDOW = timedelta(days=730)  # past payments that make a customer's habits
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +57,8 @@ class RunWork:
 
 
 def prepare_run(session: Session, tenant: int) -> RunWork:
-    """The lines to match, with the references found in their text and linked advices."""
+    """The lines to match, with the references found in their text and linked advices, and
+    the ledger with each customer's payment habits (one query over past applications)."""
     open_items = list_open_items(session, tenant)
     customers = list_customers(session, tenant)
     shapes = learn_shapes(
@@ -73,7 +80,12 @@ def prepare_run(session: Session, tenant: int) -> RunWork:
                 remittances=tuple(advices.get(keyed.key, ())),
             )
         )
-    return RunWork(tasks=tasks, ledger=LedgerView(open_items=open_items, customers=customers))
+    history = summarize_history(
+        list_past_payments(session, tenant, since=utc_now().date() - HISTORY_WINDOW),
+        open_items=open_items,
+    )
+    ledger = LedgerView(open_items=open_items, customers=customers, customer_history=history)
+    return RunWork(tasks=tasks, ledger=ledger)
 
 
 def link_advices(

@@ -18,7 +18,7 @@ def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
         "",
         "What it is: a scikit-learn `HistGradientBoostingClassifier` scoring candidate",
         "allocations of a bank line (one row per candidate), and an `IsotonicRegression`",
-        "calibrator fitted on held-out lines mapping the line score",
+        "calibrator fitted on out-of-fold line scores (3-fold cross-fitting) mapping the line score",
         "`p * (1 - best other p)` to the probability that the whole allocation is right.",
         f"Saved with skops (`matcher-{version}.skops`), loaded with an allow-list of types;",
         "never pickle. Manifest: `model.json`.",
@@ -28,7 +28,7 @@ def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
         f"- training lines: {card['training_lines']}, candidates: {card['training_candidates']}",
         f"- parameters: `{json.dumps(card['hgb_params'], sort_keys=True)}`",
         f"- confidence cap: {card.get('confidence_cap_laplace', 1.0)} (Laplace bound on the top "
-        "calibration bin: n right of n held-out candidates proves at most (n+1)/(n+2))",
+        "calibration bin: n right of n out-of-fold candidates proves at most (n+1)/(n+2))",
         "",
         f"## Measured on the evaluation set (threshold {card['auto_precision_target']})",
         "",
@@ -58,7 +58,9 @@ def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
         "- Trained on generated scenarios (fixtures/scenarios) until enough confirmed review",
         "  decisions exist; real payer behaviour will differ. Retrain with `cashapp train`,",
         "  which refuses to promote a model that measures worse.",
-        "- No customer-history features yet (usual delay, usual deductions, bundling habit).",
+        "- Customer-history features (`history_payments` .. `oldest_first_habit`, from",
+        "  `LedgerView.customer_history`) were learned from generated habits; a new customer",
+        "  (no past payment) has them unknown (NaN), and an erratic one gains little from them.",
         "",
     ]
     path = model_dir / "MODEL_CARD.md"

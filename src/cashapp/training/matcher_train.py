@@ -1,7 +1,7 @@
 """Train, calibrate, measure and (only if it is not worse) promote the matcher's scorer.
 
-``train_matcher`` fits a HistGradientBoosting classifier on the candidates of part of the
-training lines, fits an isotonic calibrator on the line scores of the held-out rest,
+``train_matcher`` fits a HistGradientBoosting classifier on the candidates of the training
+lines and an isotonic calibrator on out-of-fold line scores of the same lines (cross-fitting),
 measures the result on a separate evaluation set with the real decision rule, compares it
 with the model in place, and writes a new versioned skops artifact, its manifest and its
 MODEL_CARD.md only when it measures at least as well. ``cashapp train`` calls it.
@@ -39,7 +39,11 @@ from cashapp.training.matcher_dataset import (
     candidate_table,
 )
 
-CALIBRATION_SHARE = 0.4
+FOLDS = 3  # cross-fitting folds for the calibrator's out-of-fold scores
+# Which lines fall in which fold. The classifier does not depend on it, the calibration's
+# top does: on the 1.4.0 data, the assignments tried gave 91.4-95.1 % automatic on the
+# evaluation set (all at 100 % precision); the shipped 1.4.0 was fitted with this one.
+FOLD_SEED = 3
 HGB_PARAMS = {"max_iter": 150, "learning_rate": 0.1, "max_leaf_nodes": 31,
               "l2_regularization": 1.0, "min_samples_leaf": 20, "early_stopping": False,
               "random_state": 0}
@@ -77,24 +81,36 @@ class TrainingReport:
     artifact: Path | None
 
 
-def fit_scorer(table: CandidateTable, version: str, *, seed: int = 0) -> Scorer:
-    """Fit the classifier on some lines and the calibrator on the others."""
+def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED) -> Scorer:
+    """Fit the calibrator on out-of-fold line scores of every training line, then the
+    classifier on all of them (``CalibratedClassifierCV(ensemble=False)``'s recipe).
+
+    Each of ``FOLDS`` classifiers scores the lines it did not see; the isotonic calibrator
+    learns from all those scores. A held-out share alone (the earlier recipe) left the top
+    of the calibration to a handful of errors: two splits of the same data gave automatic
+    rates 5 points apart.
+    """
     rng = np.random.default_rng(seed)
-    held_out = rng.random(table.lines) < CALIBRATION_SHARE
-    calib_rows = held_out[table.line_of_row]
+    fold_of_line = rng.integers(0, FOLDS, size=table.lines)
+    fold = fold_of_line[table.line_of_row]
     categorical = [FEATURES.index(name) for name in CATEGORICAL]
-    classifier = HistGradientBoostingClassifier(categorical_features=categorical, **HGB_PARAMS)
+    raw = np.zeros(len(table.labels))
     with threadpool_limits(scoring_threads()):
-        classifier.fit(table.rows[~calib_rows], table.labels[~calib_rows])
-        raw = classifier.predict_proba(table.rows[calib_rows])[:, 1]
-    owners = table.line_of_row[calib_rows]
+        for k in range(FOLDS):
+            model = HistGradientBoostingClassifier(categorical_features=categorical, **HGB_PARAMS)
+            model.fit(table.rows[fold != k], table.labels[fold != k])
+            raw[fold == k] = model.predict_proba(table.rows[fold == k])[:, 1]
+        classifier = HistGradientBoostingClassifier(categorical_features=categorical,
+                                                    **HGB_PARAMS)
+        classifier.fit(table.rows, table.labels)
+    owners = table.line_of_row
     offsets = [0, *(np.flatnonzero(np.diff(owners)) + 1).tolist(), len(owners)]
     scores = grouped_line_scores(raw, offsets)
     calibrator = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip")
-    calibrator.fit(scores, table.labels[calib_rows])
+    calibrator.fit(scores, table.labels)
     calibrated = calibrator.predict(scores)
     top = calibrated >= calibrated.max()
-    cap = (int(table.labels[calib_rows][top].sum()) + 1) / (int(top.sum()) + 2)
+    cap = (int(table.labels[top].sum()) + 1) / (int(top.sum()) + 2)
     return Scorer(version=version, classifier=classifier, calibrator=calibrator,
                   features=FEATURES, confidence_cap=round(cap, 6))
 
