@@ -90,9 +90,13 @@ def build_batch(engine: Engine, tenant: int, count: int = LINES) -> list[int]:
     return builder.lines(*specs)
 
 
-def apply_all(url: str, tenant: int, line_ids: list[int], out: Any = None) -> None:
+def apply_all(
+    url: str, tenant: int, line_ids: list[int], out: Any = None, pause: float = 0.0
+) -> None:
     """The batch: each line in its own transaction; a line already applied is skipped;
-    a lost connection (I10) is retried on a fresh one."""
+    a lost connection (I10) is retried on a fresh one. ``pause`` holds each transaction open
+    after its writes (a child to be killed: the kill then often lands mid-transaction, and a
+    loaded machine cannot let the batch finish before the watcher sees its commits)."""
     from sqlalchemy.exc import DBAPIError
 
     from cashapp.storage.engine import make_engine
@@ -111,6 +115,8 @@ def apply_all(url: str, tenant: int, line_ids: list[int], out: Any = None) -> No
                         actor_type=ActorType.RULE,
                         actor_id="batch",
                     )
+                    if pause:
+                        time.sleep(pause)
                 break
             except AlreadyAppliedError:
                 break
@@ -215,7 +221,7 @@ def test_sigkill_mid_batch_then_rerun(engine, tenant, database_url, seed) -> Non
     rng = random.Random(seed)
     line_ids = build_batch(engine, tenant)
     engine.dispose()  # the child must not inherit pooled connections
-    child = FORK.Process(target=apply_all, args=(database_url, tenant, line_ids))
+    child = FORK.Process(target=apply_all, args=(database_url, tenant, line_ids, None, 0.005))
     child.start()
     applied = kill_when(engine, tenant, child, rng.randint(20, LINES // 3), rng.random() / 100)
     assert 0 < applied < len(line_ids)
