@@ -75,7 +75,9 @@ def parse_details(raw: str) -> dict[str, Any]:
     """
     subfields = _SUBFIELD_START.match(raw)
     if subfields:
-        facts = _subfield_details(raw.replace("\n", ""), subfields.group(1))
+        text = raw.replace("\n", "")
+        common = _COMMON_GERMAN.fullmatch(text)
+        facts = _common_details(common) if common else _subfield_details(text, subfields.group(1))
     elif _DUTCH_START.match(raw):
         facts = _dutch_details(raw.replace("\n", ""))
     else:
@@ -118,6 +120,55 @@ _SUBFIELD_ROLE: dict[str, str] = {
     "34": "return_reason",
     "38": "iban",
 }
+
+
+# The layout most German banks write, subfields in order: GVC ?00 [?10] ?2x... [?30] [?31]
+# [?32] [?33] [?34]. Read by one regex (``_common_details``), as ``_subfield_details`` reads
+# it: that loop over the subfields was the costliest part of a German line.
+_COMMON_GERMAN = re.compile(
+    r"(\d{3})\?00([^?]*)(?:\?10([^?]*))?((?:\?2[0-9][^?]*)+)"
+    r"(?:\?30([^?]*))?(?:\?31([^?]*))?(?:\?32([^?]*))?(?:\?33([^?]*))?(?:\?34([^?]*))?",
+    re.ASCII,
+)
+
+
+# The purpose most often: [EREF+...] SVWZ+..., no other "+" (so no other key).
+_EREF_SVWZ = re.compile(r"(?:EREF\+([^+]*))?SVWZ\+([^+]*)")
+
+
+def _common_details(match: re.Match[str]) -> dict[str, Any]:
+    gvc, posting, primanota, purpose, bank, account, name, name_more, reason = match.groups()
+    extra: dict[str, str] = {"gvc": gvc}
+    purpose_text = _rejoin([piece[2:] for piece in purpose[1:].split("?")])
+    facts: dict[str, Any]
+    sepa = _EREF_SVWZ.fullmatch(purpose_text)
+    if sepa:  # what _sepa_keys reads from these two keys alone
+        eref, svwz = sepa.groups()
+        facts = {"remittance_text": _clean(svwz)}
+        if eref is not None and (eref := eref.strip()).upper() not in _NOT_PROVIDED:
+            facts["end_to_end_id"] = eref
+    else:
+        keyed = _sepa_keys(purpose_text, extra) if "+" in purpose_text else None
+        facts = keyed or {"remittance_text": _clean(purpose_text)}
+    if name is not None or name_more is not None:
+        names = [name] if name_more is None else [name_more] if name is None else [name, name_more]
+        facts["counterparty_name"] = _clean(_rejoin(names)) or None
+    account = account.strip() if account else ""
+    bank = bank.strip() if bank else ""
+    if bank.isdigit():  # a German bank code (BLZ), as in _found_facts
+        account = f"{bank}/{account}" if account and not account[:2].isalpha() else account
+        account = account or bank
+    elif bank:
+        facts["counterparty_bic"] = bank
+    if account:
+        facts["counterparty_account"] = account
+    extra["posting_text"] = posting.strip()
+    if primanota is not None:
+        extra["primanota"] = primanota.strip()
+    if reason is not None:
+        extra["return_reason"] = reason.strip()
+    facts["extra"] = extra
+    return facts
 
 
 def _subfield_details(text: str, mark: str) -> dict[str, Any]:
