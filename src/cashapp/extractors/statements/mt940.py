@@ -29,7 +29,11 @@ from typing import NoReturn
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine, Statement, StatementFile
-from cashapp.extractors.statements.mt940_fields import balance_uses_dot, line_references
+from cashapp.extractors.statements.mt940_fields import (
+    balance_uses_dot,
+    has_bank_reference,
+    line_references,
+)
 from cashapp.extractors.statements.mt940_statement import (
     MT942_TAGS,
     Fail,
@@ -128,7 +132,12 @@ def _statements(data: bytes | Path, source: str) -> Iterator[Statement]:
             dot = _dot_mode([message], default=None)
         account = message_account(message)
         for _, tag, value in message:
-            if tag == "61" and (refs := line_references(value)) and may_name_line(*refs):
+            if (
+                tag == "61"
+                and not has_bank_reference(value)  # most lines: the regex is not needed
+                and (refs := line_references(value))
+                and may_name_line(*refs)
+            ):
                 customer_refs[(account, refs[0])] += 1
     if not found:
         fields.fail_at_end("no MT940 fields found")

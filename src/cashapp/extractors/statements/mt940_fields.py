@@ -169,6 +169,11 @@ class StatementLine:
     supplementary: str
 
 
+# The dates read so far that were calendar dates (a clamped one warns each time it is read).
+_calendar_dates: dict[str, date] = {}
+_calendar_entry_dates: dict[tuple[str, date], date] = {}
+
+
 def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> StatementLine:
     """``:61:`` (value, entry, mark, funds code, amount, type, references, details).
 
@@ -179,10 +184,18 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
     if match is None:
         raise FieldError(f"not a statement line: {first.strip()!r}")
     value_text, entry_text, mark, funds, amount_text, type_code, refs = match.groups()
-    value = parse_date(value_text, warnings=warnings)
+    value = _calendar_dates.get(value_text)  # a dict lookup, not two calls: a few dates repeat
+    if value is None:
+        value = parse_date(value_text, warnings=warnings)
+        if len(_calendar_dates) < 4096 and not _yymmdd(value_text)[1]:
+            _calendar_dates[value_text] = value
     booked = None
     if entry_text and entry_text != "    ":
-        booked = entry_date(entry_text, value, warnings)
+        booked = _calendar_entry_dates.get((entry_text, value))
+        if booked is None:
+            booked = entry_date(entry_text, value, warnings)
+            if len(_calendar_entry_dates) < 4096 and not _entry_date(entry_text, value)[1]:
+                _calendar_entry_dates[(entry_text, value)] = booked
     amount = parse_amount(amount_text, currency, dot=dot)
     if mark in ("D", "RC", "ED"):
         amount = -amount
@@ -209,6 +222,14 @@ def line_references(text: str) -> tuple[str, str, str] | None:
     reads them, without reading the rest; ``None`` when it is not a statement line."""
     match = _line_match(text)[0]
     return None if match is None else _references(match.group(7))
+
+
+def has_bank_reference(text: str) -> bool:
+    """Whether a ``:61:`` value surely has a bank reference (``parse_line`` reads a non-empty
+    one, or the value is not a statement line), without the regex: nothing before the
+    references holds a ``/``, so a ``//`` on the first line opens the bank reference, and
+    text after it is that reference (a line wrapped into the next only adds to it)."""
+    return bool(text.partition("\n")[0].partition("//")[2].strip())
 
 
 def _line_match(text: str) -> tuple[re.Match[str] | None, str, str]:

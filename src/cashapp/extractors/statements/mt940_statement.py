@@ -191,7 +191,7 @@ def build_statements(drafts: list[Draft]) -> list[Statement]:
         account = draft.fields["account"]
         for _, parsed, _ in draft.lines:
             ref = parsed.customer_reference
-            if may_name_line(ref, parsed.bank_reference, parsed.overflow):
+            if not parsed.bank_reference and may_name_line(ref, "", parsed.overflow):
                 customer_refs[(account, ref)] += 1
     seen = SeenKeys()
     return [build_statement(draft, customer_refs, seen) for draft in drafts]
