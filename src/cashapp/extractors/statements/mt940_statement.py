@@ -275,27 +275,27 @@ def _bank_line_builder() -> Callable[..., BankLine]:
     fields = dataclasses.fields(BankLine)
     if hasattr(BankLine, "__post_init__") or not all(f.init for f in fields):
         return BankLine
-    names = [f.name for f in fields]
-    scope: dict[str, Any] = {"_new": object.__new__, "_cls": BankLine, "_MISSING": dataclasses.MISSING}
-    lines = [f"def build(*, {', '.join(f'{n}=_MISSING' for n in names)}):", "    line = _new(_cls)"]
+    scope: dict[str, Any] = {
+        "_new": object.__new__,
+        "_cls": BankLine,
+        "_MISSING": dataclasses.MISSING,
+    }
+    parameters, body = [], ["    line = _new(_cls)"]
     for f in fields:
         scope[f"_set_{f.name}"] = BankLine.__dict__[f.name].__set__
-        if f.default is not dataclasses.MISSING:
+        value = f.name
+        if f.default is not dataclasses.MISSING:  # a default as __init__ has it
             scope[f"_default_{f.name}"] = f.default
-            default = f"_default_{f.name}"
-        elif f.default_factory is not dataclasses.MISSING:
+            parameters.append(f"{f.name}=_default_{f.name}")
+        elif f.default_factory is not dataclasses.MISSING:  # made anew for each line
             scope[f"_factory_{f.name}"] = f.default_factory
-            default = f"_factory_{f.name}()"
-        else:  # required: as __init__, a missing one is a TypeError
-            default = f"_missing({f.name!r})"
-        lines.append(f"    _set_{f.name}(line, {default} if {f.name} is _MISSING else {f.name})")
-    lines.append("    return line")
-
-    def missing(name: str) -> NoReturn:
-        raise TypeError(f"BankLine() missing required keyword-only argument: {name!r}")
-
-    scope["_missing"] = missing
-    exec("\n".join(lines), scope)  # noqa: S102 - code made here from the field names
+            parameters.append(f"{f.name}=_MISSING")
+            value = f"_factory_{f.name}() if {f.name} is _MISSING else {f.name}"
+        else:
+            parameters.append(f.name)
+        body.append(f"    _set_{f.name}(line, {value})")
+    source = "\n".join([f"def build(*, {', '.join(parameters)}):", *body, "    return line"])
+    exec(source, scope)  # noqa: S102 - code made here from BankLine's field names
     builder: Callable[..., BankLine] = scope["build"]
     return builder
 
