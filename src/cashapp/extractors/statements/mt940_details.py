@@ -73,11 +73,13 @@ def parse_details(raw: str) -> dict[str, Any]:
     Always sets ``remittance_text`` and ``additional_info`` (the raw text); the other keys
     only when the text carries them.
     """
-    subfields = _SUBFIELD_START.match(raw)
-    if subfields:
-        text = raw.replace("\n", "")
-        common = _COMMON_GERMAN.fullmatch(text)
-        facts = _common_details(common) if common else _subfield_details(text, subfields.group(1))
+    # the common German layout first (it opens "GVC?00", which _SUBFIELD_START matches)
+    common = _COMMON_GERMAN.fullmatch(raw.replace("\n", "")) if raw[3:6] == "?00" else None
+    subfields = None if common else _SUBFIELD_START.match(raw)
+    if common:
+        facts = _common_details(common)
+    elif subfields:
+        facts = _subfield_details(raw.replace("\n", ""), subfields.group(1))
     elif _DUTCH_START.match(raw):
         facts = _dutch_details(raw.replace("\n", ""))
     else:

@@ -37,6 +37,9 @@ def _places(currency: str) -> int:
         raise FieldError(str(exc)) from exc
 
 
+_currency_places: dict[str, int] = {}  # _places without its call (currencies are few)
+
+
 def parse_amount(text: str, currency: str, *, dot: bool = False) -> Decimal:
     """An unsigned MT940 amount (``1234,56``) as an exact Decimal in ``currency``."""
     whole, mark, fraction = text.partition("." if dot else ",")
@@ -51,7 +54,9 @@ def parse_amount(text: str, currency: str, *, dot: bool = False) -> Decimal:
         raise FieldError(f"amount {text!r} has no '.' where this file uses '.'")
     if len(whole) > MAX_AMOUNT_DIGITS and len(whole.lstrip("0")) > MAX_AMOUNT_DIGITS:
         raise FieldError(f"amount {text!r} has too many digits")
-    places = _places(currency)
+    places = _currency_places.get(currency)
+    if places is None:
+        places = _currency_places[currency] = _places(currency)
     if len(fraction) > places:
         if fraction[places:].strip("0"):
             raise FieldError(f"{text} has more decimals than {currency} allows")
