@@ -185,7 +185,10 @@ def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> S
     Signs: ``C`` credit +, ``D`` debit -, ``RC`` reversal of a credit -, ``RD`` reversal of a
     debit +, ``EC``/``ED`` expected credit/debit (MT942).
     """
-    match, first, supplementary = _line_match(text)
+    first, _, supplementary = text.partition("\n")
+    match = _LINE.fullmatch(first)
+    if match is None:  # perhaps wrapped: _line_match reads it
+        match, first, supplementary = _line_match(text)
     if match is None:
         raise FieldError(f"not a statement line: {first.strip()!r}")
     value_text, entry_text, mark, funds, amount_text, type_code, refs = match.groups()
