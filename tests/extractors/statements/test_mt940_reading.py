@@ -192,3 +192,23 @@ def test_the_fast_bank_line_builder_gives_what_bank_line_gives() -> None:
     assert built == made and built.extra == {} and built.extra is not bank_line(**least).extra
     with pytest.raises(TypeError):
         bank_line(entry=0, amount=Decimal(1), currency="EUR")
+
+
+def test_sepa_keys_are_split_as_the_key_regex_splits() -> None:
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from cashapp.extractors.statements.mt940_details import _split_sepa
+
+    keys = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|BREF|RREF|PURP|IBAN|BIC)\+")
+    bits = st.sampled_from(["EREF", "BIC", "ABIC", "IBAN", "SVWZ", "+", "++", "E", "F", " ", "x"])
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(bits, max_size=12).map("".join))
+    def check(purpose: str) -> None:
+        assert _split_sepa(purpose) == keys.split(purpose)
+
+    check()
+    assert len(_split_sepa("+" * 60_000)) == 1  # linear: no text grown per "+"
