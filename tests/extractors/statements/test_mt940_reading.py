@@ -162,3 +162,53 @@ def test_identify() -> None:
     assert not mt940.identify(b"invoice_number,customer_id\n1,2\n")
     kind, reader = pick_reader(b":20:X\n:25:Y\n:60F:C250101EUR1,\n", source="x")
     assert (kind, reader.name) == ("statement", "mt940")
+
+
+def test_the_fast_bank_line_builder_gives_what_bank_line_gives() -> None:
+    import dataclasses
+
+    import pytest
+
+    from cashapp.domain.statements import BankLine, ReferredDocument
+    from cashapp.extractors.statements.mt940_statement import bank_line
+
+    every = {
+        "bank_ref": "B1", "entry": 3, "amount": Decimal("-1.50"), "currency": "EUR",
+        "booking_date": date(2025, 1, 2), "value_date": date(2025, 1, 3),
+        "status": LineStatus.PENDING, "reversal": True, "counterparty_name": "N",
+        "counterparty_account": "DE1", "counterparty_bic": "BIC", "ultimate_party": "U",
+        "end_to_end_id": "E", "mandate_id": "M", "remittance_text": "R",
+        "structured_references": ("RF1",), "referred_documents": (ReferredDocument(number="1"),),
+        "bank_transaction_code": "NTRF", "instructed_amount": Decimal(2),
+        "instructed_currency": "USD", "charges": Decimal(1), "entry_amount": Decimal(3),
+        "additional_info": "A", "extra": {"k": "v"},
+    }  # fmt: skip
+    assert set(every) == {f.name for f in dataclasses.fields(BankLine)}
+    built, made = bank_line(**every), BankLine(**every)
+    assert built == made and type(built) is BankLine
+    assert all(getattr(built, f) is getattr(made, f) for f in every)
+    least = {"bank_ref": "B1", "entry": 0, "amount": Decimal(1), "currency": "EUR"}
+    built, made = bank_line(**least), BankLine(**least)
+    assert built == made and built.extra == {} and built.extra is not bank_line(**least).extra
+    with pytest.raises(TypeError):
+        bank_line(entry=0, amount=Decimal(1), currency="EUR")
+
+
+def test_sepa_keys_are_split_as_the_key_regex_splits() -> None:
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from cashapp.extractors.statements.mt940_details import _split_sepa
+
+    keys = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|COAM|OAMT|BREF|RREF|PURP|IBAN|BIC)\+")
+    bits = st.sampled_from(["EREF", "BIC", "ABIC", "IBAN", "SVWZ", "+", "++", "E", "F", " ", "x"])
+
+    @settings(max_examples=500, deadline=None)
+    @given(st.lists(bits, max_size=12).map("".join))
+    def check(purpose: str) -> None:
+        assert _split_sepa(purpose) == keys.split(purpose)
+
+    check()
+    assert len(_split_sepa("+" * 60_000)) == 1  # linear: no text grown per "+"

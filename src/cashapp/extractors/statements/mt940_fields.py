@@ -37,6 +37,9 @@ def _places(currency: str) -> int:
         raise FieldError(str(exc)) from exc
 
 
+_currency_places: dict[str, int] = {}  # _places without its call (currencies are few)
+
+
 def parse_amount(text: str, currency: str, *, dot: bool = False) -> Decimal:
     """An unsigned MT940 amount (``1234,56``) as an exact Decimal in ``currency``."""
     whole, mark, fraction = text.partition("." if dot else ",")
@@ -51,7 +54,9 @@ def parse_amount(text: str, currency: str, *, dot: bool = False) -> Decimal:
         raise FieldError(f"amount {text!r} has no '.' where this file uses '.'")
     if len(whole) > MAX_AMOUNT_DIGITS and len(whole.lstrip("0")) > MAX_AMOUNT_DIGITS:
         raise FieldError(f"amount {text!r} has too many digits")
-    places = _places(currency)
+    places = _currency_places.get(currency)
+    if places is None:
+        places = _currency_places[currency] = _places(currency)
     if len(fraction) > places:
         if fraction[places:].strip("0"):
             raise FieldError(f"{text} has more decimals than {currency} allows")
@@ -169,20 +174,36 @@ class StatementLine:
     supplementary: str
 
 
+# The dates read so far that were calendar dates (a clamped one warns each time it is read).
+_calendar_dates: dict[str, date] = {}
+_calendar_entry_dates: dict[tuple[str, date], date] = {}
+
+
 def parse_line(text: str, currency: str, *, dot: bool, warnings: list[str]) -> StatementLine:
     """``:61:`` (value, entry, mark, funds code, amount, type, references, details).
 
     Signs: ``C`` credit +, ``D`` debit -, ``RC`` reversal of a credit -, ``RD`` reversal of a
     debit +, ``EC``/``ED`` expected credit/debit (MT942).
     """
-    match, first, supplementary = _line_match(text)
+    first, _, supplementary = text.partition("\n")
+    match = _LINE.fullmatch(first)
+    if match is None:  # perhaps wrapped: _line_match reads it
+        match, first, supplementary = _line_match(text)
     if match is None:
         raise FieldError(f"not a statement line: {first.strip()!r}")
     value_text, entry_text, mark, funds, amount_text, type_code, refs = match.groups()
-    value = parse_date(value_text, warnings=warnings)
+    value = _calendar_dates.get(value_text)  # a dict lookup, not two calls: a few dates repeat
+    if value is None:
+        value = parse_date(value_text, warnings=warnings)
+        if len(_calendar_dates) < 4096 and not _yymmdd(value_text)[1]:
+            _calendar_dates[value_text] = value
     booked = None
     if entry_text and entry_text != "    ":
-        booked = entry_date(entry_text, value, warnings)
+        booked = _calendar_entry_dates.get((entry_text, value))
+        if booked is None:
+            booked = entry_date(entry_text, value, warnings)
+            if len(_calendar_entry_dates) < 4096 and not _entry_date(entry_text, value)[1]:
+                _calendar_entry_dates[(entry_text, value)] = booked
     amount = parse_amount(amount_text, currency, dot=dot)
     if mark in ("D", "RC", "ED"):
         amount = -amount
@@ -209,6 +230,14 @@ def line_references(text: str) -> tuple[str, str, str] | None:
     reads them, without reading the rest; ``None`` when it is not a statement line."""
     match = _line_match(text)[0]
     return None if match is None else _references(match.group(7))
+
+
+def has_bank_reference(text: str) -> bool:
+    """Whether a ``:61:`` value surely has a bank reference (``parse_line`` reads a non-empty
+    one, or the value is not a statement line), without the regex: nothing before the
+    references holds a ``/``, so a ``//`` on the first line opens the bank reference, and
+    text after it is that reference (a line wrapped into the next only adds to it)."""
+    return bool(text.partition("\n")[0].partition("//")[2].strip())
 
 
 def _line_match(text: str) -> tuple[re.Match[str] | None, str, str]:
