@@ -70,8 +70,9 @@ def parse_details(raw: str) -> dict[str, Any]:
     """The facts of one ``:86:`` (its text, physical lines joined by newlines), as
     ``BankLine`` keyword arguments.
 
-    Always sets ``remittance_text`` and ``additional_info`` (the raw text); the other keys
-    only when the text carries them.
+    Always sets ``remittance_text``; the other keys only when the text carries them. No
+    ``additional_info``: every part of the text is placed (text, parties, ``extra``), and the
+    raw text read again as free text would find each reference twice, cut by its marks.
     """
     # the common German layout first (it opens "GVC?00", which _SUBFIELD_START matches)
     common = _COMMON_GERMAN.fullmatch(raw.replace("\n", "")) if raw[3:6] == "?00" else None
@@ -84,7 +85,6 @@ def parse_details(raw: str) -> dict[str, Any]:
         facts = _dutch_details(raw.replace("\n", ""))
     else:
         facts = _free_text_details(raw.split("\n"))
-    facts["additional_info"] = raw
     return facts
 
 

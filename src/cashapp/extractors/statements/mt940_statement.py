@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from cashapp.domain.statements import BankLine, LineStatus, Statement
+from cashapp.extractors.statements.mt940_amounts import stated_amounts
 from cashapp.extractors.statements.mt940_details import parse_details
 from cashapp.extractors.statements.mt940_fields import (
     Balance,
@@ -323,6 +324,7 @@ def _line(
         facts.setdefault("counterparty_name", parsed.overflow)  # old Rabobank: the name
     if parsed.funds_code:
         extra["funds_code"] = parsed.funds_code
+    facts.update(stated_amounts(extra, currency))
     return bank_line(
         bank_ref=ref,
         entry=entry,
