@@ -70,9 +70,10 @@ def parse_details(raw: str) -> dict[str, Any]:
     """The facts of one ``:86:`` (its text, physical lines joined by newlines), as
     ``BankLine`` keyword arguments.
 
-    Always sets ``remittance_text``; the other keys only when the text carries them. No
-    ``additional_info``: every part of the text is placed (text, parties, ``extra``), and the
-    raw text read again as free text would find each reference twice, cut by its marks.
+    Always sets ``remittance_text``; the other keys only when the text carries them. Never
+    ``additional_info`` (read as free text downstream: the raw text would give every
+    reference twice, and its subfield marks and line breaks cut references apart); a
+    structured text is kept as written in ``extra["raw_details"]``, for inspection only.
     """
     # the common German layout first (it opens "GVC?00", which _SUBFIELD_START matches)
     common = _COMMON_GERMAN.fullmatch(raw.replace("\n", "")) if raw[3:6] == "?00" else None
@@ -84,7 +85,8 @@ def parse_details(raw: str) -> dict[str, Any]:
     elif _DUTCH_START.match(raw):
         facts = _dutch_details(raw.replace("\n", ""))
     else:
-        facts = _free_text_details(raw.split("\n"))
+        return _free_text_details(raw.split("\n"))
+    facts.setdefault("extra", {})["raw_details"] = raw
     return facts
 
 
