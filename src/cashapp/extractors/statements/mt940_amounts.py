@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 _SWIFT_AMOUNT = re.compile(r"/(OCMT|CHGS)/([A-Z]{3})(\d{1,15}(?:,\d*)?)(?![\d,])")
+_SOURCES = frozenset({"supplementary_details", "ocmt", "chgs", "sepa_oamt"})
 _PLAIN_AMOUNT = re.compile(r"\s*([A-Z]{3})?\s*(\d{1,15}(?:,\d*)?)\s*")
 
 
@@ -30,6 +31,8 @@ def stated_amounts(extra: Mapping[str, str], currency: str) -> dict[str, Any]:
     """``instructed_amount``/``instructed_currency`` and ``charges`` (``BankLine`` keyword
     arguments) from a line's ``extra`` as the MT940 reader fills it; empty when unstated.
     Charges in another currency than the account's are left in ``extra``."""
+    if not _SOURCES.intersection(extra):  # most lines: nothing to read (kept cheap)
+        return {}
     found: dict[str, tuple[str, Decimal]] = {}
     for source in (extra.get("supplementary_details", ""),
                    "".join(f"/{key.upper()}/{extra[key]}/" for key in ("ocmt", "chgs")
