@@ -49,7 +49,10 @@ def train(
             "lines": generated_lines}
     try:
         report = train_matcher(model_dir=model_dir or MODEL_DIR, confirmed=confirmed,
-                               version=version, seeds=TRAIN_SEEDS[:generated_sets], size=size)
+                               version=version, seeds=TRAIN_SEEDS[:generated_sets], size=size,
+                               command=f"cashapp train --generated-lines {generated_lines} "
+                                       f"--generated-sets {generated_sets}"
+                                       + ("" if reviews else " --no-reviews"))
     except ModuleNotFoundError as error:
         raise fail(
             RuntimeError(f"training needs a source checkout (fixtures/ generator): {error}")
