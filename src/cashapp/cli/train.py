@@ -36,8 +36,8 @@ def train(
         int, typer.Option(min=50, help="Bank lines per generated training scenario.")
     ] = 5000,
     generated_sets: Annotated[
-        int, typer.Option(min=1, max=8, help="How many generated scenarios to train on.")
-    ] = 8,
+        int, typer.Option(min=1, max=20, help="How many generated scenarios to train on.")
+    ] = 20,
 ) -> None:
     """Retrain the matcher model; refuse to promote one that measures worse."""
     from cashapp.matcher.model import MODEL_DIR

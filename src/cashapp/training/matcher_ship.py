@@ -16,7 +16,9 @@ from cashapp.matcher.model import MODEL_DIR
 from cashapp.training.matcher_dataset import LabelledSet, with_extracted_references
 from cashapp.training.matcher_train import FOLD_SEED, TrainingReport, train_matcher
 
-TRAIN_SEEDS = tuple(range(101, 109))
+# 20 scenarios: with 8 (101-108) the reproducible retrain measured 93.4 % automatic on the
+# evaluation set, with 12 93.9 %, with 20 95.1 % (the shipped 1.4.1)
+TRAIN_SEEDS = tuple(range(101, 121))
 EVAL_SEED = 999
 SIZE = {"customers": 1500, "open_items": 15000, "lines": 5000}
 
