@@ -128,3 +128,12 @@ def test_cashapp_train_learns_from_reviews(tmp_path: Path, monkeypatch: pytest.M
     assert "r1: promoted (3 reviewed lines)" in run.stdout
     assert load_scorer(models).version == "r1"
     assert "3 reviewed lines in 1 sets" in (models / "MODEL_CARD.md").read_text(encoding="utf-8")
+
+
+def test_labelled_lines_see_the_payer_history_but_not_their_own_label(ledger: LedgerBuilder) -> None:
+    _review(ledger)
+    history = _labels(ledger).ledger.customer_history
+    # C1's live applications: the two labelled ones (left out: a label must not feed its own
+    # features) and the matcher's INV-1004 (the history the reviewer's line had); the
+    # reversed one is not live
+    assert set(history) == {"C1"} and history["C1"].payments == 1

@@ -36,8 +36,8 @@ def train(
         int, typer.Option(min=50, help="Bank lines per generated training scenario.")
     ] = 5000,
     generated_sets: Annotated[
-        int, typer.Option(min=1, max=8, help="How many generated scenarios to train on.")
-    ] = 8,
+        int, typer.Option(min=1, max=20, help="How many generated scenarios to train on.")
+    ] = 20,
 ) -> None:
     """Retrain the matcher model; refuse to promote one that measures worse."""
     from cashapp.matcher.model import MODEL_DIR
@@ -49,7 +49,10 @@ def train(
             "lines": generated_lines}
     try:
         report = train_matcher(model_dir=model_dir or MODEL_DIR, confirmed=confirmed,
-                               version=version, seeds=TRAIN_SEEDS[:generated_sets], size=size)
+                               version=version, seeds=TRAIN_SEEDS[:generated_sets], size=size,
+                               command=f"cashapp train --generated-lines {generated_lines} "
+                                       f"--generated-sets {generated_sets}"
+                                       + ("" if reviews else " --no-reviews"))
     except ModuleNotFoundError as error:
         raise fail(
             RuntimeError(f"training needs a source checkout (fixtures/ generator): {error}")

@@ -106,7 +106,7 @@ def _match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str
             pool.update(owners)
     if not pool:
         return
-    ids = list(pool)
+    ids = sorted(pool)  # not the set's order: that changes with the process's hash seed
     choices = [index.customer_keys[cid] for cid in ids]
     for _, similarity, n in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
                                             score_cutoff=FUZZY_NAME_MIN, limit=5):

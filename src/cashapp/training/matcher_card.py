@@ -24,6 +24,7 @@ def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
         "never pickle. Manifest: `model.json`.",
         "",
         f"- trained: {card['trained']}",
+        f"- produced by: {card.get('produced_by', 'unknown')}",
         f"- training data: {card['training_data']}",
         f"- training lines: {card['training_lines']}, candidates: {card['training_candidates']}",
         f"- parameters: `{json.dumps(card['hgb_params'], sort_keys=True)}`",

@@ -6,6 +6,7 @@ scenario generator (``fixtures.scenarios``) is importable; ``train`` is what the
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -13,9 +14,11 @@ from typing import Any
 
 from cashapp.matcher.model import MODEL_DIR
 from cashapp.training.matcher_dataset import LabelledSet, with_extracted_references
-from cashapp.training.matcher_train import TrainingReport, train_matcher
+from cashapp.training.matcher_train import FOLD_SEED, TrainingReport, train_matcher
 
-TRAIN_SEEDS = tuple(range(101, 109))
+# 20 scenarios: with 8 (101-108) the reproducible retrain measured 93.4 % automatic on the
+# evaluation set, with 12 93.9 %, with 20 95.1 % (the shipped 1.4.1)
+TRAIN_SEEDS = tuple(range(101, 121))
 EVAL_SEED = 999
 SIZE = {"customers": 1500, "open_items": 15000, "lines": 5000}
 
@@ -29,6 +32,19 @@ def generated_set(seed: int, **size: int) -> LabelledSet:
     return LabelledSet(ledger=scenario.ledger, lines=lines, right=right)
 
 
+def code_version() -> str:
+    """The source checkout's commit (and whether it had uncommitted changes), for the card."""
+    root = Path(__file__).resolve().parents[3]
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, check=True,
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                               cwd=root, check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes" if dirty else "")
+
+
 def train(
     *,
     model_dir: Path = MODEL_DIR,
@@ -36,6 +52,7 @@ def train(
     version: str | None = None,
     seeds: Sequence[int] = TRAIN_SEEDS,
     size: Mapping[str, int] | None = None,
+    command: str = "python -m cashapp.training.matcher_ship",
 ) -> TrainingReport:
     """Retrain on generated scenarios plus ``confirmed`` review decisions; promote only a
     model that measures no worse on the held-out evaluation scenario. ``size`` overrides the
@@ -48,7 +65,10 @@ def train(
             f"{scenario['customers']} customers, {scenario['open_items']} open items, "
             f"{scenario['lines']} lines each) + {reviewed} reviewed lines in {len(confirmed)} sets; "
             f"evaluation: generated seed {EVAL_SEED}")
-    return train_matcher(sets, evaluation, model_dir, version=version, training_data=data)
+    produced_by = (f"`{command}` (training seeds {', '.join(map(str, seeds))}, evaluation seed "
+                   f"{EVAL_SEED}, fold seed {FOLD_SEED}) on code at {code_version()}")
+    return train_matcher(sets, evaluation, model_dir, version=version, training_data=data,
+                         produced_by=produced_by)
 
 
 def main() -> int:

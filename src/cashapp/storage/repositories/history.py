@@ -8,6 +8,7 @@ invoices, with the bank line's date and the invoices' dates, in one set-based qu
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
@@ -27,11 +28,13 @@ from cashapp.storage.tables import (
 
 
 def list_past_payments(
-    session: Session, tenant_id: int, *, since: date | None = None
+    session: Session, tenant_id: int, *, since: date | None = None,
+    excluding: Collection[int] = (),
 ) -> list[PastPayment]:
     """Live applications of incoming bank lines (paid on or after ``since``) to invoices,
     one per application and customer, oldest first. Write-offs (discounts, bank charges,
-    tolerated differences) are the seller's policy, not a payer's habit: left out."""
+    tolerated differences) are the seller's policy, not a payer's habit: left out.
+    Applications whose id is in ``excluding`` are left out too (training labels)."""
     paid_on = func.coalesce(col(BankLineRow.value_date), col(BankLineRow.booking_date))
     query = (
         select(
@@ -62,6 +65,8 @@ def list_past_payments(
     reasons: dict[tuple[int, str], str] = {}
     for (application_id, customer, when, number, issued, due, kind, minor, currency,
          reason) in session.execute(query):
+        if application_id in excluding:
+            continue
         key = (application_id, customer)
         dates[key] = when
         invoices[key].setdefault(number, PastInvoice(invoice_number=number, issue_date=issued,
