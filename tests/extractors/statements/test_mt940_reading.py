@@ -170,7 +170,7 @@ def test_the_fast_bank_line_builder_gives_what_bank_line_gives() -> None:
     import pytest
 
     from cashapp.domain.statements import BankLine, ReferredDocument
-    from cashapp.extractors.statements.mt940_statement import bank_line
+    from cashapp.extractors.statements.line_builder import bank_line
 
     every = {
         "bank_ref": "B1", "entry": 3, "amount": Decimal("-1.50"), "currency": "EUR",

@@ -39,6 +39,7 @@ from cashapp.extractors.statements.camt_values import (
     first_text,
     text_of,
 )
+from cashapp.extractors.statements.line_builder import bank_line
 
 PLACEHOLDERS = frozenset({"NOTPROVIDED", "NOT PROVIDED", "NONREF", "NONE", "N/A"})
 _REFERENCE_EXTRAS = (
@@ -360,7 +361,7 @@ class EntryReader:
             extra["return_reason"] = return_reason
         if batch:
             extra["detail"] = tx_path.rsplit("[", 1)[-1].rstrip("]")
-        return BankLine(
+        return bank_line(
             bank_ref=bank_ref or "",
             entry=entry.position,
             amount=amount,

@@ -16,7 +16,6 @@ store's deduplication. The same file always gives the same keys.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from decimal import Decimal
 from typing import Any, NoReturn
 
 from cashapp.domain.statements import BankLine, LineStatus, Statement
+from cashapp.extractors.statements.line_builder import bank_line
 from cashapp.extractors.statements.mt940_amounts import stated_amounts
 from cashapp.extractors.statements.mt940_details import parse_details
 from cashapp.extractors.statements.mt940_fields import (
@@ -265,43 +265,6 @@ def _customer_ref_usable(parsed: StatementLine) -> bool:
     the old Rabobank layout's counterparty account (followed by the counterparty's name),
     which repeats whenever that customer pays again."""
     return not parsed.bank_reference and not parsed.overflow
-
-
-def _bank_line_builder() -> Callable[..., BankLine]:
-    """``BankLine(**fields)`` without the frozen dataclass's ``__init__``, which sets each of
-    its 25 fields through ``object.__setattr__``: a fifth of an MT940 read. The builder sets
-    the slots through their descriptors, defaults as ``__init__`` gives them; it is made
-    from ``dataclasses.fields(BankLine)``, so a new field is covered, and ``BankLine``
-    itself is used when the class checks anything on creation (``__post_init__``)."""
-    fields = dataclasses.fields(BankLine)
-    if hasattr(BankLine, "__post_init__") or not all(f.init for f in fields):
-        return BankLine
-    scope: dict[str, Any] = {
-        "_new": object.__new__,
-        "_cls": BankLine,
-        "_MISSING": dataclasses.MISSING,
-    }
-    parameters, body = [], ["    line = _new(_cls)"]
-    for f in fields:
-        scope[f"_set_{f.name}"] = BankLine.__dict__[f.name].__set__
-        value = f.name
-        if f.default is not dataclasses.MISSING:  # a default as __init__ has it
-            scope[f"_default_{f.name}"] = f.default
-            parameters.append(f"{f.name}=_default_{f.name}")
-        elif f.default_factory is not dataclasses.MISSING:  # made anew for each line
-            scope[f"_factory_{f.name}"] = f.default_factory
-            parameters.append(f"{f.name}=_MISSING")
-            value = f"_factory_{f.name}() if {f.name} is _MISSING else {f.name}"
-        else:
-            parameters.append(f.name)
-        body.append(f"    _set_{f.name}(line, {value})")
-    source = "\n".join([f"def build(*, {', '.join(parameters)}):", *body, "    return line"])
-    exec(source, scope)  # noqa: S102 - code made here from BankLine's field names
-    builder: Callable[..., BankLine] = scope["build"]
-    return builder
-
-
-bank_line = _bank_line_builder()
 
 
 def _line(
