@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+
+from benchmarks.parse_runs import peak_mb
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -99,18 +100,6 @@ def generate(path: Path, entries: int) -> None:
             handle.write(piece)
 
 
-def _peak_rss_mb() -> float:
-    """This process's own peak RSS: ``VmHWM`` (``ru_maxrss`` would carry the forking
-    parent's high-water mark across ``exec`` on Linux)."""
-    try:
-        for row in Path("/proc/self/status").read_text().splitlines():
-            if row.startswith("VmHWM:"):
-                return int(row.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child(mode: str, path: str) -> dict[str, float]:
     # imports happen before the clocks start, on both sides (a one-off cost, not throughput)
     from lxml import etree
@@ -139,7 +128,7 @@ def child(mode: str, path: str) -> dict[str, float]:
         count = len({line.entry for line in parsed.statements[0].lines})
     elapsed = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
-    rss_mb = _peak_rss_mb()
+    rss_mb = peak_mb()
     return {"entries": count, "seconds": elapsed, "cpu_seconds": cpu, "peak_rss_mb": rss_mb}
 
 
