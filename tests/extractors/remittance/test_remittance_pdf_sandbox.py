@@ -9,7 +9,7 @@ from fixtures.remittance.pdf_writer import circular_xobject_pdf, operator_bomb_p
 
 from cashapp.core.errors import RemittanceParseError
 from cashapp.extractors.remittance import pdf
-from cashapp.extractors.remittance.sandbox import SandboxLimits, run_sandboxed
+from cashapp.extractors.sandbox import SandboxLimits, run_sandboxed
 
 
 def test_circular_form_xobjects_fail_cleanly() -> None:
@@ -30,7 +30,7 @@ def test_wall_clock_limit_stops_a_slow_parser() -> None:
     started = time.perf_counter()
     with pytest.raises(RemittanceParseError, match="timed out"):
         run_sandboxed(
-            "cashapp.extractors.remittance.sandbox:idle",
+            "cashapp.extractors.sandbox:idle",
             b"30",
             SandboxLimits(wall_seconds=1.0),
             source="slow",
@@ -40,7 +40,7 @@ def test_wall_clock_limit_stops_a_slow_parser() -> None:
 
 def test_memory_limit_applies_in_the_child() -> None:
     limits = SandboxLimits(memory_bytes=300 * 1024 * 1024)
-    target = "cashapp.extractors.remittance.sandbox:hog"
+    target = "cashapp.extractors.sandbox:hog"
     assert run_sandboxed(target, b"1000000", limits, source="small") == 1_000_000
     with pytest.raises(RemittanceParseError, match="MemoryError"):
         run_sandboxed(target, str(600 * 1024 * 1024).encode(), limits, source="big")
