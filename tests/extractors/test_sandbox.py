@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import resource
+import signal
 import time
 import zipfile
 from pathlib import Path
@@ -241,6 +242,22 @@ def test_a_zygote_that_died_while_idle_is_replaced() -> None:
         zygote.process.kill()
         zygote.process.wait()
     assert read_untrusted(SMALL, source="s.xml", settings=settings()) == expected
+
+
+def kill_the_zygote(data: bytes, *, source: str) -> StatementFile:
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(60)
+    raise AssertionError("still alive")
+
+
+def test_a_zygote_killed_during_a_read_is_a_clean_error_and_replaced() -> None:
+    started = time.monotonic()
+    with pytest.raises(InputError, match="killed") as caught:
+        read_in_sandbox(SMALL, source="k.xml", settings=settings(),
+                        reader="tests.extractors.test_sandbox:kill_the_zygote")
+    assert caught.value.file == "k.xml" and time.monotonic() - started < 10
+    assert read_untrusted(SMALL, source="s.xml", settings=settings()) == read_bytes(
+        SMALL, source="s.xml")
 
 
 def test_a_nested_sandboxed_call_forks_from_the_worker_within_its_limits() -> None:

@@ -103,7 +103,8 @@ _SIGNALS: dict[int, str] = {
     signal.SIGBUS: "the reader crashed",
 }
 IDLE_ZYGOTES = 2
-GRACE_SECONDS = 10.0
+GRACE_SECONDS = 10.0  # the caller's backstop: an answer is due by the wall clock plus this
+STARTUP_SECONDS = 60.0  # and, for a new zygote, plus this (loading the interpreter and readers)
 STDERR_TAIL_BYTES = 64 * 1024
 _HEADER_BYTES = 1024 * 1024
 
@@ -300,6 +301,7 @@ class _Zygote:
             start_new_session=True,  # the zygote and its workers are stopped together
         )
         self.buffer = bytearray()
+        self.fresh = True
 
     def alive(self) -> bool:
         return self.owner == os.getpid() and self.process.poll() is None
@@ -313,10 +315,17 @@ class _Zygote:
             self.process.stdin.flush()
         except (BrokenPipeError, ValueError, OSError):
             raise _ZygoteLost from None
+        if self.fresh:  # its first answer waits for the interpreter and the readers too
+            timeout += STARTUP_SECONDS
         deadline = time.monotonic() + timeout
         line = self._read_line(deadline)
-        if not line:
-            return _Outcome(code=0, timed_out=False, answer=b"", stderr=b"")  # it died
+        if not line:  # the zygote itself died (killed from outside): say how
+            try:
+                code = self.process.wait(timeout=GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                code = -signal.SIGKILL
+            return _Outcome(code=code, timed_out=False, answer=b"", stderr=b"")
+        self.fresh = False
         reply = json.loads(line)
         answer = self._read_exactly(int(reply["answer_bytes"]), deadline)
         stderr = self._read_exactly(int(reply["stderr_bytes"]), deadline)
