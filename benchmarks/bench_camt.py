@@ -170,8 +170,9 @@ def summarise(runs: list[dict[str, float]], path: Path) -> dict[str, float]:
 
 
 def sandbox_overhead(rounds: int = 10) -> dict[str, float]:
-    """Milliseconds to read one small camt file in process, in a cold child (interpreter and
-    readers loaded on demand) and in the spare child started ahead (the normal case)."""
+    """Milliseconds to read one small camt file in process, with a cold sandbox (a new
+    zygote: interpreter and readers loaded) and with a warm one (a worker forked from the
+    zygote that is already running: the normal case from the second file on)."""
     import statistics
 
     from cashapp.core.settings import Settings
@@ -180,20 +181,18 @@ def sandbox_overhead(rounds: int = 10) -> dict[str, float]:
 
     data = (ROOT / "fixtures" / "statements" / "camt" / "camt053_v02_features.xml").read_bytes()
     settings = Settings()
-    figures: dict[str, list[float]] = {"in_process": [], "cold_child": [], "spare_child": []}
-    read_untrusted(data, source="small.xml", settings=settings)  # spares start from the 2nd file
+    figures: dict[str, list[float]] = {"in_process": [], "cold_zygote": [], "warm_zygote": []}
     for _ in range(rounds):
         started = time.perf_counter()
         read_bytes(data, source="small.xml")
         figures["in_process"].append(time.perf_counter() - started)
-        sandbox._stop_spare()
+        sandbox.stop_zygotes()
         started = time.perf_counter()
         read_untrusted(data, source="small.xml", settings=settings)
-        figures["cold_child"].append(time.perf_counter() - started)
-        time.sleep(3.0)  # let the spare load its readers, as it does between files
+        figures["cold_zygote"].append(time.perf_counter() - started)
         started = time.perf_counter()
         read_untrusted(data, source="small.xml", settings=settings)
-        figures["spare_child"].append(time.perf_counter() - started)
+        figures["warm_zygote"].append(time.perf_counter() - started)
     return {key: statistics.median(values) * 1000 for key, values in figures.items()}
 
 

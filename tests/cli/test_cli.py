@@ -185,3 +185,24 @@ def test_python_dash_m_runs_the_same_command(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for command in ("import-invoices", "ingest", "run", "export", "inspect", "tenant"):
         assert command in result.stdout
+
+
+def test_a_folder_with_a_bad_file_stores_the_others_and_names_it(db: str, tmp_path: Path) -> None:
+    """One warm sandbox reads the whole folder; a file that fails is named on its own line."""
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    camt = Path(__file__).resolve().parents[2] / "fixtures/statements/camt/camt053_v02_features.xml"
+    (folder / "a_statement.xml").write_bytes(camt.read_bytes())
+    (folder / "b_notes.txt").write_text("hello, this is no bank statement\n")
+    (folder / "c_advice.eml").write_bytes(
+        b"From: AP <ap@acme.example>\r\nSubject: remittance\r\nMIME-Version: 1.0\r\n"
+        b"Content-Type: text/plain\r\n\r\nPayment reference: PAY-1\r\nCurrency: EUR\r\n\r\n"
+        b"Invoice No.    Amount paid\r\nINV-1001       1,000.00\r\n"
+    )
+    result = cashapp("ingest", "inbox")
+    assert result.exit_code == 2
+    (error,) = result.stderr.strip().splitlines()
+    assert error.startswith("error: ") and "b_notes.txt" in error
+    assert [line.split(":")[0] for line in result.stdout.splitlines()] == [
+        str(Path("inbox") / "a_statement.xml"), str(Path("inbox") / "c_advice.eml")]
+    assert count(db, "SELECT count(*) FROM statement_file") == 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import os
 import resource
+import signal
 import time
 import zipfile
 from pathlib import Path
@@ -23,9 +24,10 @@ from cashapp.core.errors import (
 )
 from cashapp.core.settings import Settings
 from cashapp.domain.statements import StatementFile
+from cashapp.extractors import sandbox
 from cashapp.extractors.inspect_json import statement_file_json
 from cashapp.extractors.read import read_bytes, read_untrusted
-from cashapp.extractors.sandbox import read_in_sandbox
+from cashapp.extractors.sandbox import SandboxLimits, read_in_sandbox, run_sandboxed
 
 GOLDEN = Path(__file__).resolve().parents[2] / "fixtures" / "statements" / "camt"
 SMALL = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -172,3 +174,99 @@ def test_a_zip_is_refused_clearly(in_sandbox: bool) -> None:
 def test_a_missing_file_is_an_input_error(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="cannot read the file"):
         read_untrusted(tmp_path / "nope.xml", source="nope.xml", settings=settings())
+
+
+# --- the zygote: one warm process, one fresh forked worker per file ----------------------------
+
+_READS = 0
+
+
+def count_reads(data: bytes, *, source: str) -> StatementFile:
+    """Says how many files this process has read: a worker always says 1."""
+    global _READS
+    _READS += 1
+    raise StatementParseError(f"read number {_READS}", file=source)
+
+
+def scribble_on_stdout(data: bytes, *, source: str) -> StatementFile:
+    """Writes garbage where the zygote talks to its caller, then reads normally."""
+    os.write(1, b'{"code": 0, "timed_out": false, "answer_bytes": 3, "stderr_bytes": 0}\nXYZ')
+    print("more garbage")
+    return read_bytes(data, source=source)  # type: ignore[return-value]
+
+
+def limits_seen(data: bytes) -> list[int]:
+    """The memory and CPU hard limits of the process it runs in."""
+    return [resource.getrlimit(resource.RLIMIT_AS)[1], resource.getrlimit(resource.RLIMIT_CPU)[1]]
+
+
+def nested_limits(data: bytes, *, source: str) -> StatementFile:
+    """Asks for a nested sandboxed call with larger limits than its own."""
+    seen = run_sandboxed(
+        "tests.extractors.test_sandbox:limits_seen",
+        b"",
+        SandboxLimits(memory_bytes=8 * 1024 * 1024 * 1024, cpu_seconds=500),
+        source=source,
+    )
+    raise StatementParseError(f"nested {seen[0]} {seen[1]} in {os.getpid()}", file=source)
+
+
+def test_every_file_gets_a_fresh_worker_from_the_same_warm_zygote() -> None:
+    reader = "tests.extractors.test_sandbox:count_reads"
+    for _ in range(3):
+        with pytest.raises(StatementParseError, match=r"read number 1$"):
+            read_in_sandbox(SMALL, source="a.xml", settings=settings(), reader=reader)
+    assert _READS == 0  # nothing was read in this process
+
+
+def test_a_misbehaving_file_does_not_spoil_the_next_one() -> None:
+    expected = read_bytes(SMALL, source="s.xml")
+    for bomb, limits in (("bomb_cpu", {"sandbox_cpu_seconds": 1}), ("bomb_crash", {}),
+                         ("bomb_memory", {"sandbox_memory_bytes": 512 * 1024 * 1024})):
+        with pytest.raises(InputError):
+            read_in_sandbox(SMALL, source="bomb.xml", settings=settings(**limits),
+                            reader=f"tests.extractors.test_sandbox:{bomb}")
+        assert read_untrusted(SMALL, source="s.xml", settings=settings()) == expected
+
+
+def test_a_worker_cannot_write_into_the_answer_channel() -> None:
+    read = read_in_sandbox(SMALL, source="s.xml", settings=settings(),
+                           reader="tests.extractors.test_sandbox:scribble_on_stdout")
+    assert read == read_bytes(SMALL, source="s.xml")
+
+
+def test_a_zygote_that_died_while_idle_is_replaced() -> None:
+    expected = read_bytes(SMALL, source="s.xml")
+    assert read_untrusted(SMALL, source="s.xml", settings=settings()) == expected
+    for zygote in list(sandbox._idle_zygotes):
+        zygote.process.kill()
+        zygote.process.wait()
+    assert read_untrusted(SMALL, source="s.xml", settings=settings()) == expected
+
+
+def kill_the_zygote(data: bytes, *, source: str) -> StatementFile:
+    os.kill(os.getppid(), signal.SIGKILL)
+    time.sleep(60)
+    raise AssertionError("still alive")
+
+
+def test_a_zygote_killed_during_a_read_is_a_clean_error_and_replaced() -> None:
+    started = time.monotonic()
+    with pytest.raises(InputError, match="killed") as caught:
+        read_in_sandbox(SMALL, source="k.xml", settings=settings(),
+                        reader="tests.extractors.test_sandbox:kill_the_zygote")
+    assert caught.value.file == "k.xml" and time.monotonic() - started < 10
+    assert read_untrusted(SMALL, source="s.xml", settings=settings()) == read_bytes(
+        SMALL, source="s.xml")
+
+
+def test_a_nested_sandboxed_call_forks_from_the_worker_within_its_limits() -> None:
+    memory = 512 * 1024 * 1024
+    with pytest.raises(StatementParseError, match=r"^.*nested (\d+) (\d+) in (\d+)") as caught:
+        read_in_sandbox(SMALL, source="n.xml", settings=settings(sandbox_memory_bytes=memory),
+                        reader="tests.extractors.test_sandbox:nested_limits")
+    words = str(caught.value).split()
+    at = words.index("nested")
+    assert int(words[at + 1]) <= memory  # never above the worker's own limit
+    assert int(words[at + 2]) <= 21  # the worker's CPU hard limit (20 s + 1)
+    assert int(words[at + 4]) != os.getpid()

@@ -8,8 +8,12 @@ import pytest
 from fixtures.remittance.pdf_writer import circular_xobject_pdf, operator_bomb_pdf, text_pdf
 
 from cashapp.core.errors import RemittanceParseError
+from cashapp.core.settings import Settings
+from cashapp.domain.remittances import RemittanceFile
+from cashapp.extractors.inspect_json import remittance_file_json
+from cashapp.extractors.read import read_bytes, read_untrusted
 from cashapp.extractors.remittance import pdf
-from cashapp.extractors.remittance.sandbox import SandboxLimits, run_sandboxed
+from cashapp.extractors.sandbox import SandboxLimits, run_sandboxed
 
 
 def test_circular_form_xobjects_fail_cleanly() -> None:
@@ -30,7 +34,7 @@ def test_wall_clock_limit_stops_a_slow_parser() -> None:
     started = time.perf_counter()
     with pytest.raises(RemittanceParseError, match="timed out"):
         run_sandboxed(
-            "cashapp.extractors.remittance.sandbox:idle",
+            "cashapp.extractors.sandbox:idle",
             b"30",
             SandboxLimits(wall_seconds=1.0),
             source="slow",
@@ -40,7 +44,7 @@ def test_wall_clock_limit_stops_a_slow_parser() -> None:
 
 def test_memory_limit_applies_in_the_child() -> None:
     limits = SandboxLimits(memory_bytes=300 * 1024 * 1024)
-    target = "cashapp.extractors.remittance.sandbox:hog"
+    target = "cashapp.extractors.sandbox:hog"
     assert run_sandboxed(target, b"1000000", limits, source="small") == 1_000_000
     with pytest.raises(RemittanceParseError, match="MemoryError"):
         run_sandboxed(target, str(600 * 1024 * 1024).encode(), limits, source="big")
@@ -80,3 +84,43 @@ def test_right_aligned_amounts_and_blank_cells_land_in_their_columns() -> None:
         50,
     )
     assert remittance.payment_id == "PR-1"
+
+
+def _email_with_pdf(attachment: bytes) -> bytes:
+    body = (
+        "Payment reference: PAY-77\r\nCurrency: EUR\r\n\r\n"
+        "Invoice No.    Amount paid\r\nINV-1001       1,200.00\r\nTotal          1,200.00\r\n"
+    )
+    return (
+        b"From: AP <ap@acme.example>\r\nSubject: x\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: multipart/mixed; boundary="m"\r\n\r\n'
+        b"--m\r\nContent-Type: text/plain\r\n\r\n" + body.encode() + b"\r\n"
+        b"--m\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment; "
+        b'filename="advice.pdf"\r\n\r\n' + attachment + b"\r\n--m--\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("attachment", "says"),
+    [(b"%PDF-1.4 garbage", "advice.pdf unreadable"), (operator_bomb_pdf(150_000), "page 1")],
+)
+def test_a_bad_pdf_attachment_costs_that_attachment_only_in_the_sandbox(
+    attachment: bytes, says: str
+) -> None:
+    """Read as the CLI reads it: the email in a worker, its PDF in a sub-worker forked from it."""
+    read = read_untrusted(_email_with_pdf(attachment), source="mail.eml", settings=Settings())
+    assert isinstance(read, RemittanceFile)
+    (remittance,) = read.remittances
+    assert [line.reference for line in remittance.lines] == ["INV-1001"]
+    assert any(says in defect for defect in remittance.defects), remittance.defects
+
+
+def test_a_pdf_attachment_reads_the_same_in_the_sandbox_as_in_process() -> None:
+    page = [(40, 40, "Invoice"), (150, 40, "Paid"), (40, 55, "INV-9"), (150, 55, "10.00")]
+    data = _email_with_pdf(text_pdf([page]))
+    boxed, direct = read_untrusted(data, source="m.eml", settings=Settings()), read_bytes(
+        data, source="m.eml"
+    )
+    assert isinstance(boxed, RemittanceFile) and isinstance(direct, RemittanceFile)
+    assert remittance_file_json(boxed) == remittance_file_json(direct)
+    assert [r.lines[0].reference for r in boxed.remittances] == ["INV-1001", "INV-9"]

@@ -1,7 +1,8 @@
 """Standalone PDF remittance advices (and PDF attachments of emails).
 
-The PDF is parsed by ``pdf_pages.pdf_rows`` in the sandbox (``sandbox.run_sandboxed``:
-memory, CPU and wall-clock limits; first ``MAX_PAGES`` pages), so a malicious PDF
+The PDF is parsed by ``pdf_pages.pdf_rows`` in the sandbox (``extractors.sandbox.run_sandboxed``:
+a worker with memory, CPU and wall-clock limits, forked from the warm zygote, or directly
+from the email's own worker for an attachment; first ``MAX_PAGES`` pages), so a malicious PDF
 (circular XObjects, a page with a huge operator count) fails with ``RemittanceParseError``
 naming the page reached, never a hang or a crash. The rows it returns are read by
 ``advice_rows`` like any table: header row, ``Label: value`` facts, lines, total row.
@@ -21,8 +22,8 @@ from cashapp.extractors.remittance.advice_rows import (
 )
 from cashapp.extractors.remittance.pdf_pages import MAX_PAGES
 from cashapp.extractors.remittance.positioned_rows import align
-from cashapp.extractors.remittance.sandbox import SandboxLimits, run_sandboxed
 from cashapp.extractors.remittance.totals import checked
+from cashapp.extractors.sandbox import SandboxLimits, run_sandboxed
 
 name = "pdf"
 
