@@ -38,7 +38,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ from cashapp.domain.proposals import (
     ProposedAllocation,
 )
 from cashapp.domain.reasons import ReasonCode
-from cashapp.matcher.api import LineToMatch, MatchPolicy
+from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
 from cashapp.matcher.loading import load_matcher
 from cashapp.training.matcher_dataset import with_extracted_references
 
@@ -89,6 +89,7 @@ class CliDay:
     export_rows: int
     format_of: dict[str, str] = field(default_factory=dict)  # bank_ref -> statement format
     inputs: dict[str, LineToMatch] = field(default_factory=dict)  # what the run matched
+    ledger: LedgerView | None = None  # the ledger the run matched against
     emails: int = 0
 
 
@@ -152,7 +153,7 @@ def run_cli_day(scenario: Scenario, workdir: Path, *, database_url: str,
         stage = cashapp("ingest", str(files["emails"]), database_url=database_url)
         stage.name = "ingest emails"
         stages.append(stage)
-    inputs = run_inputs(database_url) if snapshot_inputs else {}
+    inputs, ledger = run_inputs(database_url) if snapshot_inputs else ({}, None)
     stages.append(cashapp("run", database_url=database_url))
     jsonl, csv_path = workdir / "lettrage.jsonl", workdir / "lettrage.csv"
     stages.append(cashapp("export", str(jsonl), "--format", "jsonl", database_url=database_url))
@@ -167,7 +168,7 @@ def run_cli_day(scenario: Scenario, workdir: Path, *, database_url: str,
                  for n, task in enumerate(scenario.lines)}
     return CliDay(results=results, truth=read_truth(files["truth"]), stages=stages,
                   files=files, database_url=database_url, export_rows=len(rows),
-                  format_of=format_of, inputs=inputs, emails=emails)
+                  format_of=format_of, inputs=inputs, ledger=ledger, emails=emails)
 
 
 def _same_as_csv(rows: list[dict[str, Any]], path: Path) -> None:
@@ -235,17 +236,50 @@ def results_from_export(rows: Sequence[dict[str, Any]],
     return results
 
 
-def in_memory(scenario: Scenario) -> tuple[list[MatchResult], list[LineToMatch], float]:
-    """The in-memory matcher on the same day, as ``bench_matching`` runs it."""
+def in_memory(scenario: Scenario, *, history: bool = True
+              ) -> tuple[list[MatchResult], list[LineToMatch], float]:
+    """The in-memory matcher on the same day, as ``bench_matching`` runs it (``history``
+    False: without the customers' payment history, as on a fresh database)."""
     tasks = with_extracted_references(scenario.lines, scenario.ledger)
+    ledger = scenario.ledger if history else replace(scenario.ledger, customer_history={})
     start = time.process_time()
-    results = load_matcher().match(tasks, scenario.ledger, MatchPolicy())
+    results = load_matcher().match(tasks, ledger, MatchPolicy())
     return results, tasks, time.process_time() - start
 
 
-def run_inputs(database_url: str) -> dict[str, LineToMatch]:
-    """What ``cashapp run`` will hand the matcher, by bank_ref: ``prepare_run`` (read only)
-    on the database, taken after the ingests and before the run."""
+def ledger_differences(memory: LedgerView, cli: LedgerView | None) -> dict[str, int]:
+    """How the run's ledger differs from the in-memory one: open items and customers
+    missing or extra, fields that differ (counted per field), customers with a history."""
+    if cli is None:
+        return {}
+    out: Counter[str] = Counter()
+    mine = {i.invoice_number: i for i in memory.open_items}
+    theirs = {i.invoice_number: i for i in cli.open_items}
+    out["open items missing"] = len(mine.keys() - theirs.keys())
+    out["open items extra"] = len(theirs.keys() - mine.keys())
+    for number in mine.keys() & theirs.keys():
+        for name in fields(mine[number]):
+            if name.name == "customer_iban":  # the run has it as the customer's account
+                continue
+            if getattr(mine[number], name.name) != getattr(theirs[number], name.name):
+                out[f"open item {name.name} differs"] += 1
+    people = {c.customer_id: c for c in memory.customers}
+    known = {c.customer_id: c for c in cli.customers}
+    out["customers missing"] = len(people.keys() - known.keys())
+    out["customers extra"] = len(known.keys() - people.keys())
+    for key in people.keys() & known.keys():
+        if people[key].name != known[key].name:
+            out["customer name differs"] += 1
+        if sorted(people[key].ibans) != sorted(known[key].ibans):
+            out["customer ibans differ"] += 1
+    out["customers with a payment history (in memory)"] = len(memory.customer_history)
+    out["customers with a payment history (run)"] = len(cli.customer_history)
+    return dict(out)
+
+
+def run_inputs(database_url: str) -> tuple[dict[str, LineToMatch], LedgerView]:
+    """What ``cashapp run`` will hand the matcher, by bank_ref, and the ledger: ``prepare_run``
+    (read only) on the database, taken after the ingests and before the run."""
     from cashapp.core.settings import load_settings
     from cashapp.reconciliation.run import prepare_run
     from cashapp.storage.engine import make_engine
@@ -257,7 +291,8 @@ def run_inputs(database_url: str) -> dict[str, LineToMatch]:
         with read_session(engine) as session:
             tenant = get_tenant(session, load_settings().default_tenant).id
             assert tenant is not None
-            return {t.line.bank_ref: t for t in prepare_run(session, tenant).tasks}
+            work = prepare_run(session, tenant)
+            return {t.line.bank_ref: t for t in work.tasks}, work.ledger
     finally:
         engine.dispose()
 
@@ -321,7 +356,8 @@ def _normal(value: object) -> object:
     return value
 
 
-PRIORITY = ("remittance advice not linked", "an advice linked", "advice read differently",
+HISTORY = "ledger: no customer history in a fresh database"
+PRIORITY = (HISTORY, "remittance advice not linked", "an advice linked", "advice read differently",
             "referred_documents lost", "instructed_amount lost",
             "extra references read in additional_info", "structured_references lost",
             "counterparty_account lost",
@@ -339,10 +375,13 @@ def primary_cause(causes: Sequence[str]) -> str:
 
 
 def compare(memory: list[MatchResult], memory_tasks: list[LineToMatch],
-            day: CliDay) -> dict[str, Any]:
+            day: CliDay, fresh: list[MatchResult] | None = None) -> dict[str, Any]:
     """Lines decided differently (decision or best allocation) and their causes; input
-    differences counted over every line too; the wrong automatic decisions in detail."""
+    differences counted over every line too; the wrong automatic decisions in detail.
+    ``fresh``: the in-memory results without the customers' history; a line whose own input
+    is the same and that ``fresh`` decides as the CLI did differs by that history."""
     by_ref = {r.line_key: r for r in day.results}
+    without_history = {r.line_key: r for r in fresh or ()}
     decided: Counter[str] = Counter()
     primary: dict[str, Counter[str]] = defaultdict(Counter)
     all_inputs: Counter[str] = Counter()
@@ -364,6 +403,10 @@ def compare(memory: list[MatchResult], memory_tasks: list[LineToMatch],
         if result.decision is cli.decision and _best(result) == _best(cli):
             continue
         differing += 1
+        other = without_history.get(ref)
+        if not causes and other is not None and other.decision is cli.decision and (
+                _best(other) == _best(cli)):
+            causes = [HISTORY]
         label = "; ".join(causes) or "same input, different decision"
         decided[f"{label} [{truth.category}]"] += 1
         primary[primary_cause(causes)][truth.category] += 1
@@ -422,11 +465,14 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
             day = run_cli_day(scenario, folder, database_url=url, advice_ids=advice_ids)
             total_wall = time.perf_counter() - started
             memory, memory_tasks, memory_cpu = in_memory(scenario)
-            differences = compare(memory, memory_tasks, day)
+            fresh, _, _ = in_memory(scenario, history=False)
+            differences = compare(memory, memory_tasks, day, fresh)
+            differences["ledger"] = ledger_differences(scenario.ledger, day.ledger)
             mt940_effect = mt940_details_effect(scenario, day.files["mt940"])
     count = len(scenario.lines)
     cli_table = table_of(day.results, day.truth)
     memory_table = table_of(memory, scenario.truth)
+    fresh_table = table_of(fresh, scenario.truth)
     stage_rows = [{"stage": s.name, "wall_s": round(s.wall, 2), "cpu_s": round(s.cpu, 2),
                    "wall_s_per_1000_lines": round(s.wall / count * 1000, 3),
                    "cpu_s_per_1000_lines": round(s.cpu / count * 1000, 3)} for s in day.stages]
@@ -442,6 +488,7 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
         "emails": day.emails, "export_rows": day.export_rows,
         "stages": stage_rows, "total_wall_s": round(total_wall, 2), "total_cpu_s": round(cpu, 2),
         "cli": cli_table, "in_memory": memory_table, "differences": differences,
+        "in_memory_without_history": fresh_table,
         "mt940_additional_info_effect": mt940_effect,
         "run_summary": next(s.stdout for s in day.stages if s.name == "run").strip(),
     }
@@ -471,6 +518,15 @@ def markdown(report: dict[str, Any]) -> str:
             mine, theirs = _fmt(row.get(column)), _fmt(other.get(column))
             cells.append(mine if mine == theirs else f"{mine} ({theirs})")
         out.append(f"| {name} | {row['lines']} | " + " | ".join(cells) + " |")
+    fresh = report.get("in_memory_without_history")
+    if fresh:
+        out += ["", "Overall, and the in-memory matcher without the customers' payment history "
+                "(what a fresh database has: no command loads past payments):", "",
+                "| overall | " + " | ".join(COLUMNS) + " |", "|---|" + "---|" * len(COLUMNS)]
+        for label, table in (("cli", report["cli"]), ("in memory", report["in_memory"]),
+                             ("in memory, no history", fresh)):
+            out.append(f"| {label} | " + " | ".join(_fmt(table["overall"].get(c))
+                                                     for c in COLUMNS) + " |")
     diff = report["differences"]
     out += ["", f"Lines decided differently from the in-memory matcher: "
             f"**{diff['lines_decided_differently']}**.", ""]
@@ -493,6 +549,11 @@ def markdown(report: dict[str, Any]) -> str:
         out += [f"| {label} | {row['lines']} | {_fmt(row['automatic'])} | "
                 f"{_fmt(row['auto_precision'])} | {_fmt(row['right_any_form'])} |"
                 for label, row in effect.items()]
+        out.append("")
+    if diff.get("ledger"):
+        out += ["Ledger the run matched against, compared with the in-memory one:", "",
+                "| ledger | count |", "|---|---|"]
+        out += [f"| {name} | {n} |" for name, n in diff["ledger"].items()]
         out.append("")
     if diff["input_differences_all_lines"]:
         out += ["Input differences over all lines (decided the same or not):", "",

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.bench_matching_cli import compare, in_memory, run_cli_day, table_of
+from benchmarks.bench_matching_cli import (
+    compare,
+    in_memory,
+    ledger_differences,
+    run_cli_day,
+    table_of,
+)
 from fixtures.scenarios import generate
 
 from cashapp.domain.proposals import DecisionKind
@@ -32,7 +38,12 @@ def test_a_small_day_through_the_cli_is_scored_and_right_where_automatic(tmp_pat
     assert advices["right_any_form"] == 1.0, "advices sent by email are linked and read"
 
     memory, tasks, _ = in_memory(scenario)
-    differences = compare(memory, tasks, day)
+    fresh, _, _ = in_memory(scenario, history=False)
+    differences = compare(memory, tasks, day, fresh)
+    ledger = ledger_differences(scenario.ledger, day.ledger)
+    assert ledger["open items missing"] == ledger["open items extra"] == 0
+    assert not [k for k in ledger if k.endswith("differs")], ledger  # the same open items
+    assert ledger["customers with a payment history (run)"] == 0  # a fresh database
     assert differences["lines_decided_differently"] == sum(differences["by_cause"].values())
     auto = sum(r.decision is DecisionKind.AUTO for r in day.results)
     assert auto == round(overall["automatic"] * (overall["lines"] - (

@@ -158,6 +158,7 @@ def test_amount_falls_back_to_the_sum_of_lines() -> None:
 def test_names_are_compared_without_legal_forms_and_accents() -> None:
     assert normalize_name("Müller Maschinenbau GmbH") == normalize_name("MUELLER MASCHINENBAU")
     assert normalize_name("Distribuciones García S.L.") == "distribuciones garcia"
+    assert normalize_name("Łukasz Marglo Logistics Oy") == normalize_name("LUKASZ MARGLO LOGISTICS OY")
 
 
 def test_precision_and_recall_on_the_generated_set() -> None:

@@ -308,3 +308,55 @@ def test_load_matcher_gives_a_matcher() -> None:
     assert result.decision is DecisionKind.AUTO
     assert result.best is not None
     assert [a.kind for a in result.best.allocations] == [AllocationKind.INVOICE]
+
+
+# OFX (and most MT940) carry no instructed amount: a payment short by the bank's fee.
+
+def test_unstated_bank_fee_is_written_off_as_bank_charges() -> None:
+    # 150.00 short by 7.50 (5 %), paid 35 days after issue: no discount is earned then
+    for matcher in (RulesMatcher(), load_matcher()):
+        [result] = matcher.match([line("142.50", "INV-1")],
+                                 LedgerView(open_items=[item("INV-1", "150.00")],
+                                            customers=CUSTOMERS), MatchPolicy())
+        assert result.best is not None
+        assert kinds(result) == [("invoice", "INV-1", Decimal("142.50"), None),
+                                 ("write_off", "INV-1", Decimal("7.50"), "bank_charges")]
+
+
+def test_a_fee_that_is_also_a_discount_in_the_period_is_never_applied() -> None:
+    # the same 7.50 paid 16 days after issue: a 5 % discount or the bank's fee, nothing says
+    # which: never automatic, and both readings wait in review
+    task = line("142.50", "INV-1")
+    ledger = LedgerView(open_items=[item("INV-1", "150.00", issued=date(2025, 10, 20))],
+                        customers=CUSTOMERS)
+    for matcher in (RulesMatcher(), load_matcher()):
+        [result] = matcher.match([task], ledger, MatchPolicy())
+        assert result.decision is not DecisionKind.AUTO
+    [result] = load_matcher().match([task], ledger, MatchPolicy())
+    reasons = {a.reason_code for p in result.proposals for a in p.allocations if a.reason_code}
+    assert reasons == {ReasonCode.DISCOUNT, ReasonCode.BANK_CHARGES}
+    # the payer's word settles it
+    [result] = load_matcher().match([line("142.50", "INV-1 less 5% discount")], ledger,
+                                    MatchPolicy())
+    assert result.best is not None
+    assert kinds(result)[1] == ("write_off", "INV-1", Decimal("7.50"), "discount")
+
+
+def test_an_instructed_amount_equal_to_the_booked_one_means_no_charges() -> None:
+    task = line("2753.28", "INV-1", instructed_amount=Decimal("2753.28"),
+                instructed_currency="EUR")
+    result = run(task, item("INV-1", "2763.28"))
+    assert result.decision is DecisionKind.SUGGESTED
+    assert kinds(result)[1] == ("deduction", "INV-1", Decimal("10.00"), "other")
+
+
+def test_a_round_fee_over_the_relative_limit_waits_with_both_readings() -> None:
+    # 20.00 short on 250.00 (8 %): over the bank-charge limit, never applied, even when the
+    # tenant applies unexplained deductions; the reviewer sees the bank-charge reading too
+    task = line("230.00", "INV-1")
+    ledger = LedgerView(open_items=[item("INV-1", "250.00")], customers=CUSTOMERS)
+    lenient = MatchPolicy(auto_unexplained_deductions=True)
+    [result] = load_matcher().match([task], ledger, lenient)
+    assert result.decision is DecisionKind.SUGGESTED
+    reasons = {a.reason_code for p in result.proposals for a in p.allocations if a.reason_code}
+    assert reasons == {ReasonCode.OTHER, ReasonCode.BANK_CHARGES}

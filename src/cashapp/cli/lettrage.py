@@ -23,6 +23,8 @@ def run(ctx: typer.Context, tenant: TenantOption = None) -> None:
         auto_precision=float(settings.auto_apply_precision),
         write_off_absolute=settings.write_off_absolute,
         write_off_relative=settings.write_off_relative,
+        bank_charges_absolute=settings.bank_charges_absolute,
+        bank_charges_relative=settings.bank_charges_relative,
     )
     matcher = load_matcher()
     try:

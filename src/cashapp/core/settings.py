@@ -39,6 +39,13 @@ class Settings:
     write_off_relative: Decimal = field(
         default_factory=lambda: Decimal(_env("WRITE_OFF_RELATIVE", "0.005"))
     )
+    # a round fee the bank did not state, read as its charges (MatchPolicy); 0 turns it off
+    bank_charges_absolute: Decimal = field(
+        default_factory=lambda: Decimal(_env("BANK_CHARGES_ABSOLUTE", "25.00"))
+    )
+    bank_charges_relative: Decimal = field(
+        default_factory=lambda: Decimal(_env("BANK_CHARGES_RELATIVE", "0.05"))
+    )
     inbox: Path = field(default_factory=lambda: Path(_env("INBOX", "inbox")))
 
 

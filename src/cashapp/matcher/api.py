@@ -53,6 +53,12 @@ class MatchPolicy:
     auto_precision: float = 0.999  # the calibrated probability an allocation needs to be automatic
     write_off_absolute: Decimal = Decimal("5.00")  # small unexplained differences closed by policy
     write_off_relative: Decimal = Decimal("0.005")
+    # A short payment the bank did not explain (no instructed amount, no charges field, as in
+    # OFX or most MT940) is read as the bank's charges, written off, when it is a round fee
+    # (``differences.BANK_FEE_STEP``) under both limits and nothing else explains it.
+    # ``bank_charges_absolute`` 0 turns the reading off.
+    bank_charges_absolute: Decimal = Decimal("25.00")
+    bank_charges_relative: Decimal = Decimal("0.05")
     per_customer_threshold: dict[str, float] = field(default_factory=dict)
     # An unexplained short payment is applied with a deduction `other` (for research) only
     # when the tenant allows it; by default it waits for a person to give the reason.

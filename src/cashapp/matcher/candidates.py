@@ -87,8 +87,10 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
                           remitted=[h.amount if h else None for h in named],
                           item_reasons=[h.reason if h else None for h in named])
         forms = out.setdefault(positions, [])
-        if all(f.settlement.allocations != form.allocations for f in forms):
-            forms.append(Candidate(customer_id, positions, form, origin))
+        for reading in (form, form.alternative):  # a difference read two ways: both forms
+            if reading is not None and all(
+                    f.settlement.allocations != reading.allocations for f in forms):
+                forms.append(Candidate(customer_id, positions, reading, origin))
 
     windows = amount_windows(facts, policy)
     amount_minor = to_minor(facts.amount, facts.currency)

@@ -6,7 +6,15 @@
 - short by an early-payment discount within terms: ``write_off`` with ``discount`` (closed
   by policy); the same discount outside terms: a ``discount`` deduction (followed up).
 - short with a reason in the text or remittance: a ``deduction`` with that reason.
-- short by the bank's charges: ``write_off`` ``bank_charges``.
+- short by the bank's charges: ``write_off`` ``bank_charges``. The charges as the bank
+  states them (an instructed amount, a charges field); else, when the bank says nothing (OFX
+  has no field for either, most MT940 neither), a round fee under the policy's bank-charge
+  limits that nothing else explains. A standard discount rate is a discount only within the
+  discount period: the same round fee paid later is the bank's charges, and paid within it
+  (nothing written about a discount either) the line is ambiguous: the discount, with the
+  bank-charge reading as ``Settlement.alternative`` for the candidates (never one sure form).
+  A round fee over the relative limit stays an unexplained deduction, with the bank-charge
+  reading as its alternative, for the reviewer.
 - short by a small unexplained amount within the tolerance: ``write_off`` ``other``.
 - short by more, unexplained: a ``deduction`` ``other`` (never automatic), or, as an
   alternative form, an instalment (cash applied, the invoice stays open).
@@ -15,7 +23,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -30,6 +38,7 @@ DISCOUNT_RATES = (
     Decimal("0.04"), Decimal("0.05"),
 )
 DISCOUNT_DAYS = 30  # an early-payment discount is earned when paid within this many days
+BANK_FEE_STEP = Decimal("0.50")  # banks price their charges in round amounts (7.50, 10.00...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,10 @@ class Settlement:
     #                   | tolerance | unexplained | instalment
     reason: ReasonCode | None
     delta: Decimal  # paid - open (negative when short)
+    # Another reading of the same difference the line cannot tell apart (a standard discount
+    # or an unexplained short that is also a round bank fee): a second candidate form for the
+    # reviewer; a settlement read two ways is never applied automatically.
+    alternative: Settlement | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,20 +98,34 @@ def settle(
     if facts.charges is not None and facts.charges == short:
         return _on_last(items, short, AllocationKind.WRITE_OFF, ReasonCode.BANK_CHARGES,
                         "bank_charges", delta)
+    # the bank said nothing about charges and the payer nothing about a discount
+    unstated = facts.charges is None and explicit is None
+    fee = unstated and is_bank_fee(short, open_total, policy)
     discount = _discount_fit(items, short, facts.currency)
     if discount is not None:
         earned = facts.paid_on is None or all(
             (facts.paid_on - i.issue_date).days <= DISCOUNT_DAYS for i in items
         )
+        if fee and not earned:  # outside the discount period the rate is a coincidence
+            return _bank_charges(items, short, delta)
         kind = AllocationKind.WRITE_OFF if earned else AllocationKind.DEDUCTION
-        return _per_item(items, discount, kind, ReasonCode.DISCOUNT,
-                         "discount" if earned else "discount_late", delta)
+        settlement = _per_item(items, discount, kind, ReasonCode.DISCOUNT,
+                               "discount" if earned else "discount_late", delta)
+        if fee:
+            return replace(settlement, alternative=_bank_charges(items, short, delta))
+        return settlement
     if explicit is ReasonCode.DISCOUNT:
         return _on_last(items, short, AllocationKind.DEDUCTION, explicit, "reason", delta)
     if within_tolerance(short, open_total, policy):
         return _on_last(items, short, AllocationKind.WRITE_OFF, ReasonCode.OTHER, "tolerance",
                         delta)
-    return _on_last(items, short, AllocationKind.DEDUCTION, ReasonCode.OTHER, "unexplained", delta)
+    if fee:
+        return _bank_charges(items, short, delta)
+    unexplained = _on_last(items, short, AllocationKind.DEDUCTION, ReasonCode.OTHER,
+                           "unexplained", delta)
+    if unstated and _round_fee(short, policy):  # a fee over the relative limit: for review
+        return replace(unexplained, alternative=_bank_charges(items, short, delta))
+    return unexplained
 
 
 def instalment(items: Sequence[OpenItem], facts: PaymentFacts, delta: Decimal) -> Settlement:
@@ -119,6 +146,21 @@ def within_tolerance(short: Decimal, open_total: Decimal, policy: MatchPolicy) -
     """A difference small enough to close by policy: under both the absolute and the
     relative limit."""
     return short <= policy.write_off_absolute and short <= policy.write_off_relative * open_total
+
+
+def is_bank_fee(short: Decimal, open_total: Decimal, policy: MatchPolicy) -> bool:
+    """A short amount that reads as the bank's charges when the bank did not state them: a
+    round fee (a multiple of ``BANK_FEE_STEP``) under both of the policy's bank-charge limits."""
+    return _round_fee(short, policy) and short <= policy.bank_charges_relative * open_total
+
+
+def _round_fee(short: Decimal, policy: MatchPolicy) -> bool:
+    return Decimal(0) < short <= policy.bank_charges_absolute and short % BANK_FEE_STEP == 0
+
+
+def _bank_charges(items: Sequence[OpenItem], short: Decimal, delta: Decimal) -> Settlement:
+    return _on_last(items, short, AllocationKind.WRITE_OFF, ReasonCode.BANK_CHARGES,
+                    "bank_charges", delta)
 
 
 def _cash(item: OpenItem, amount: Decimal) -> ProposedAllocation:

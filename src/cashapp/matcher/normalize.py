@@ -29,11 +29,19 @@ _LEGAL_FORMS_TEXT = """
 LEGAL_FORMS = frozenset(_LEGAL_FORMS_TEXT.split())
 
 
+# Letters Unicode does not decompose into a base letter and an accent, as banks whose
+# charset lacks them (CP1252 in OFX, the SWIFT set in MT940) write them: ``Łukasz`` arrives
+# as ``LUKASZ``.
+_UNDECOMPOSED = str.maketrans({"ß": "ss", "ẞ": "ss", "Ł": "L", "ł": "l", "Ø": "O", "ø": "o",
+                               "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h", "ı": "i", "Æ": "AE",
+                               "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th"})
+
+
 def fold(text: str) -> str:
-    """Lower case, accents removed (``Müller`` -> ``muller``, ``ß`` -> ``ss``)."""
+    """Lower case, accents removed (``Müller`` -> ``muller``, ``ß`` -> ``ss``, ``Ł`` -> ``l``)."""
     if text.isascii():
         return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.replace("ß", "ss").replace("ẞ", "ss"))
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 

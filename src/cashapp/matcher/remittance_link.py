@@ -91,7 +91,8 @@ def normalize_id(text: str | None) -> str:
     return _NOT_ALNUM.sub("", (text or "").upper())
 
 
-_TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe"})
+_TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "æ": "ae", "ø": "oe",
+                                "ł": "l", "đ": "d", "ħ": "h", "ı": "i", "œ": "oe", "þ": "th"})
 
 
 def normalize_name(text: str | None) -> str:

@@ -43,7 +43,7 @@ def payment_facts(task: LineToMatch) -> PaymentFacts:
         line.instructed_currency in (None, line.currency)
     ):
         gap = line.instructed_amount - line.amount
-        charges = gap if gap > 0 else None
+        charges = gap if gap >= 0 else None  # 0: the bank states it charged nothing
     return PaymentFacts(amount=line.amount, currency=line.currency,
                         paid_on=line.value_date or line.booking_date, reason=reason,
                         charges=charges)
@@ -111,6 +111,7 @@ class RulesMatcher:
             and all(h.method in ("number", "payment_reference") and h.trusted for h in chosen)
             and _payer_agrees(payers, customer_id, settlement)
             and settlement.difference in CERTAIN_DIFFERENCES
+            and settlement.alternative is None  # a difference read two ways is not certain
             and len({h.item for h in strong}) == len(chosen)
         )
         confidence = 0.999 if certain else (0.8 if not foreign else 0.3)

@@ -22,6 +22,7 @@ import numpy.typing as npt
 from cashapp.domain.proposals import DecisionKind, MatchResult, Proposal
 from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
 from cashapp.matcher.candidates import LineContext, build_context
+from cashapp.matcher.differences import Settlement
 from cashapp.matcher.evidence import candidate_evidence, runner_up_evidence, top_distinct
 from cashapp.matcher.features import FEATURES, FeatureBuilder
 from cashapp.matcher.index import LedgerIndex, build_index
@@ -167,8 +168,10 @@ class ScoredMatcher:
         rows: npt.NDArray[np.float64],
     ) -> MatchResult:
         order = sorted(range(len(raw)), key=lambda n: (-confidence[n], -raw[n]))
+        first = ctx.candidates[order[0]].settlement
         kept = [n for n in top_distinct(order, ctx.candidates, TOP_K)
-                if confidence[n] >= SUGGEST_MIN or (n == order[0] and raw[n] >= SUGGEST_MIN)]
+                if confidence[n] >= SUGGEST_MIN or (raw[n] >= SUGGEST_MIN and (
+                    n == order[0] or _other_reading(first, ctx.candidates[n].settlement)))]
         if not kept:
             return MatchResult(line_key=ctx.task.key, decision=DecisionKind.UNMATCHED)
         proposals: list[Proposal] = []
@@ -194,6 +197,7 @@ class ScoredMatcher:
             and (best.settlement.difference != "unexplained"
                  or policy.auto_unexplained_deductions)
             and row[_UNTRUSTED] == 0.0
+            and not _read_two_ways(ctx, best.settlement)
         )
         decision = DecisionKind.AUTO if automatic else DecisionKind.SUGGESTED
         return MatchResult(line_key=ctx.task.key, decision=decision, proposals=tuple(proposals))
@@ -209,3 +213,15 @@ class ScoredMatcher:
         return MatchResult(line_key=task.key, proposals=result.proposals,
                            decision=DecisionKind.SUGGESTED if result.proposals
                            else DecisionKind.UNMATCHED)
+
+
+def _read_two_ways(ctx: LineContext, settlement: Settlement) -> bool:
+    """The difference has another reading nothing in the line rules out: never automatic."""
+    return settlement.alternative is not None or any(
+        c.settlement.alternative is settlement for c in ctx.candidates)
+
+
+def _other_reading(first: Settlement, other: Settlement) -> bool:
+    """``other`` reads the same difference of the same items another way (a discount that is
+    also a round bank fee): the reviewer sees both, however low the split leaves each."""
+    return first.alternative is other or other.alternative is first

@@ -44,7 +44,9 @@ LINE_DELAY_ENV = "CASHAPP_NIGHTLY_LINE_DELAY"
 def policy_from(settings: Settings) -> MatchPolicy:
     return MatchPolicy(auto_precision=float(settings.auto_apply_precision),
                        write_off_absolute=settings.write_off_absolute,
-                       write_off_relative=settings.write_off_relative)
+                       write_off_relative=settings.write_off_relative,
+                       bank_charges_absolute=settings.bank_charges_absolute,
+                       bank_charges_relative=settings.bank_charges_relative)
 
 
 @dataclass(slots=True)
