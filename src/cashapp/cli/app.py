@@ -2,6 +2,10 @@
 here; ``--tenant NAME`` before the command picks the tenant (the default one otherwise).
 
 To add a command: write it in its own module and register it below (``app.command``).
+Keep the modules light to import: a command imports the use cases, storage and anything
+heavy (the matcher, scikit-learn, spaCy, pdfplumber, uvicorn) inside its function, with
+``TYPE_CHECKING`` imports for annotations, so that ``cashapp --help`` and the other
+commands do not pay for it (``tests/cli/test_cli_startup.py``).
 """
 
 from __future__ import annotations

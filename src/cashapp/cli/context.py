@@ -6,22 +6,30 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Annotated, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cashapp.core.errors import CashappError, InputError
 from cashapp.core.settings import Settings, load_settings
-from cashapp.storage import Engine
-from cashapp.storage.database import open_database
-from cashapp.storage.repositories.tenants import ensure_tenant, get_tenant
-from cashapp.storage.transactions import run_in_transaction
+
+# Start-up stays light: storage (SQLAlchemy) and rich are imported where they are used, so
+# that ``--help`` and commands that need neither do not pay for them (test_cli_startup.py).
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from cashapp.storage import Engine
 
 T = TypeVar("T")
 
-stderr = Console(stderr=True, highlight=False)
+
+@cache
+def stderr() -> Console:
+    """The console for one-line errors and progress bars (made on first use)."""
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
 
 
 @dataclass
@@ -35,11 +43,16 @@ class CliContext:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
+            from cashapp.storage.database import open_database
+
             self._engine = open_database(self.settings.database_url)
         return self._engine
 
     def tenant_id(self) -> int:
         """The tenant the command acts on (the default one is created on first use)."""
+        from cashapp.storage.repositories.tenants import ensure_tenant, get_tenant
+        from cashapp.storage.transactions import run_in_transaction
+
         name = self.tenant_name
         if name is None:
             default = self.settings.default_tenant
@@ -72,7 +85,7 @@ def context(ctx: typer.Context, *, tenant: str | None = None) -> CliContext:
 
 def fail(error: BaseException) -> typer.Exit:
     """Print ``error`` as the one line CONTRACT.md promises; the exit to raise."""
-    stderr.print(f"error: {error}", markup=False, soft_wrap=True)
+    stderr().print(f"error: {error}", markup=False, soft_wrap=True)
     return typer.Exit(code=2 if isinstance(error, InputError | OSError) else 1)
 
 
@@ -85,12 +98,20 @@ def progress(items: Iterable[T], *, total: int, label: str) -> Iterator[T]:
     if not on_terminal() or total < 2:
         yield from items
         return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=stderr,
+        console=stderr(),
         transient=True,
     )
     with bar:

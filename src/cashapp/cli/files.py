@@ -8,29 +8,21 @@ import tempfile
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cashapp.cli.context import TenantOption, context, fail, progress, stderr
 from cashapp.core.errors import CashappError, InputError
-from cashapp.core.settings import Settings
-from cashapp.domain.remittances import RemittanceFile
-from cashapp.domain.statements import StatementFile
-from cashapp.extractors.inspect_json import remittance_file_json, statement_file_json
-from cashapp.extractors.openitems import read_open_items
-from cashapp.extractors.read import read_untrusted
-from cashapp.reconciliation.export import export_lettrage, write_lettrage_csv, write_lettrage_jsonl
-from cashapp.reconciliation.ingest import (
-    StoredFile,
-    sha256_of,
-    store_remittance_file,
-    store_statement_file,
-)
-from cashapp.reconciliation.open_items import import_open_items
-from cashapp.storage import Engine, Session
-from cashapp.storage.repositories.bank import find_file
-from cashapp.storage.transactions import read_session, run_in_transaction
+
+# Each command imports the readers, use cases and storage it needs when it runs, so that
+# ``--help`` and the other commands start without them (test_cli_startup.py).
+if TYPE_CHECKING:
+    from cashapp.core.settings import Settings
+    from cashapp.domain.remittances import RemittanceFile
+    from cashapp.domain.statements import StatementFile
+    from cashapp.reconciliation.ingest import StoredFile
+    from cashapp.storage import Engine, Session
 
 
 def import_invoices(
@@ -39,6 +31,10 @@ def import_invoices(
     tenant: TenantOption = None,
 ) -> None:
     """Upsert open items (and their customers) from CSV; the same file twice changes nothing."""
+    from cashapp.extractors.openitems import read_open_items
+    from cashapp.reconciliation.open_items import import_open_items
+    from cashapp.storage.transactions import run_in_transaction
+
     cli = context(ctx, tenant=tenant)
     try:
         items = read_open_items(file.read_bytes(), source=str(file))
@@ -91,7 +87,7 @@ def ingest(
             typer.echo(_ingest_one(cli.engine, tenant_id, path, settings=cli.settings))
         except InputError as error:
             failures += 1
-            stderr.print(f"error: {error}", markup=False, soft_wrap=True)
+            stderr().print(f"error: {error}", markup=False, soft_wrap=True)
         except (CashappError, OSError) as error:
             raise fail(error) from error
     if failures:
@@ -99,6 +95,11 @@ def ingest(
 
 
 def _ingest_one(engine: Engine, tenant: int, path: Path, *, settings: Settings) -> str:
+    from cashapp.extractors.read import read_untrusted
+    from cashapp.reconciliation.ingest import sha256_of
+    from cashapp.storage.repositories.bank import find_file
+    from cashapp.storage.transactions import read_session, run_in_transaction
+
     data = path.read_bytes()
     sha = sha256_of(data)
     with read_session(engine) as session:
@@ -121,6 +122,9 @@ def _store(
     sha: str,
     path: Path,
 ) -> StoredFile:
+    from cashapp.domain.statements import StatementFile
+    from cashapp.reconciliation.ingest import store_remittance_file, store_statement_file
+
     if isinstance(content, StatementFile):
         return store_statement_file(
             session,
@@ -153,6 +157,10 @@ def _describe(path: Path, stored: StoredFile) -> str:
 
 def inspect(file: Annotated[Path, typer.Argument(help="A statement or remittance file.")]) -> None:
     """Print what cashapp reads from FILE as JSON; stores nothing."""
+    from cashapp.domain.statements import StatementFile
+    from cashapp.extractors.inspect_json import remittance_file_json, statement_file_json
+    from cashapp.extractors.read import read_untrusted
+
     try:
         parsed = read_untrusted(file, source=str(file))
     except (CashappError, OSError) as error:
@@ -179,6 +187,13 @@ def export(
     tenant: TenantOption = None,
 ) -> None:
     """Write the lettrage: every allocation of every bank line (CONTRACT.md)."""
+    from cashapp.reconciliation.export import (
+        export_lettrage,
+        write_lettrage_csv,
+        write_lettrage_jsonl,
+    )
+    from cashapp.storage.transactions import read_session
+
     cli = context(ctx, tenant=tenant)
     try:
         tenant_id = cli.tenant_id()

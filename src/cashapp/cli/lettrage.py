@@ -6,17 +6,24 @@ the work (one transaction per applied line, one per chunk of lines left for revi
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from cashapp.cli.context import TenantOption, context, fail, progress
 from cashapp.core.errors import CashappError
-from cashapp.matcher import load_matcher
-from cashapp.matcher.api import MatchPolicy
-from cashapp.reconciliation.run import RunSummary, run_lettrage
+
+# The matcher (scikit-learn, numpy) is imported by ``run`` only, not at start-up.
+if TYPE_CHECKING:
+    from cashapp.reconciliation.run import RunSummary
 
 
 def run(ctx: typer.Context, tenant: TenantOption = None) -> None:
     """The lettrage run: extract, match, apply what is certain, queue the rest for review."""
+    from cashapp.matcher import load_matcher
+    from cashapp.matcher.api import MatchPolicy
+    from cashapp.reconciliation.run import run_lettrage
+
     cli = context(ctx, tenant=tenant)
     settings = cli.settings
     policy = MatchPolicy(

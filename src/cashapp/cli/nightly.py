@@ -8,19 +8,29 @@ retries the chunks of workers that died, delivers the webhooks and prints the su
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cashapp.cli.context import context, fail, on_terminal
 from cashapp.core.errors import CashappError
-from cashapp.reconciliation.nightly import format_report, run_nightly
+
+# The run (and rich's progress bar) are imported when ``nightly`` runs, not at start-up.
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def _bar() -> tuple[Progress | None, object]:
     if not on_terminal():
         return None, None
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                    transient=True)
     return bar, bar.add_task("nightly", total=None)
@@ -33,6 +43,8 @@ def nightly(
     stalled_after: Annotated[float, typer.Option(help="Seconds without a worker heartbeat before its chunk is retried.")] = 30,
 ) -> None:
     """The scheduled job: for every tenant, ingest what arrived, run, deliver the lettrage."""
+    from cashapp.reconciliation.nightly import format_report, run_nightly
+
     cli = context(ctx)
     bar, task = _bar()
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-import uvicorn
 
 APP_FACTORY = "cashapp.api.app:create_default_app"
 
@@ -20,6 +19,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json) and the review queue (/review)."""
+    import uvicorn  # here, not at start-up: only ``serve`` needs it
+
     uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers,
                 proxy_headers=False, server_header=False, log_level="warning")
 
