@@ -434,6 +434,8 @@ def _code(texts: dict[str, str | None]) -> tuple[str | None, str | None]:
     sub = get("BkTxCd/Domn/Fmly/SubFmlyCd")
     if domain and family and sub:
         iso: str | None = f"{domain}/{family}/{sub}"
+    elif domain or family or sub:
+        iso = "/".join(p for p in (domain, family, sub) if p)
     else:
-        iso = "/".join(p for p in (domain, family, sub) if p) or None
+        iso = None
     return iso, get("BkTxCd/Prtry/Cd")
