@@ -52,9 +52,21 @@ def extract(data: bytes, *, source: str) -> StatementFile:
     """Read a camt file; raises ``StatementParseError`` naming the file and element."""
     camt_xml.refuse_dtd(data, source=source)
     message = camt_xml.find_message(data, source=source)
-    reader = _Reader(message, source, keep=True)
+    plain = camt_xml.plain_root(camt_xml.head_of(data), message)
+    if plain is not None:
+        try:
+            return _extract(data, message, source, plain)
+        except camt_xml.NotPlain:
+            pass  # read again, as the file is
+    return _extract(data, message, source, None)
+
+
+def _extract(
+    data: bytes, message: camt_xml.Message, source: str, plain: camt_xml.Plain | None
+) -> StatementFile:
+    reader = _Reader(message, source, keep=True, plain=plain is not None)
     if message.message_tag is not None:
-        for element in camt_xml.stream(data, message, source=source):
+        for element in camt_xml.stream(data, message, source=source, plain=plain):
             reader.take(element)
     return StatementFile(format=message.format, statements=reader.statements)
 
@@ -66,11 +78,30 @@ def iter_lines(data: bytes | Path, *, source: str) -> Iterator[tuple[int, BankLi
     The lines and their keys are those of ``extract``; balances, statement headers and
     warnings are only in ``extract``'s result.
     """
-    camt_xml.refuse_dtd(camt_xml.head_of(data), source=source)
+    head = camt_xml.head_of(data)
+    camt_xml.refuse_dtd(head, source=source)
     message = camt_xml.find_message(data, source=source)
-    reader = _Reader(message, source, keep=False)
+    plain = camt_xml.plain_root(head, message)
+    given = 0
+    if plain is not None:
+        try:
+            for item in _lines(data, message, source, plain):
+                yield item
+                given += 1
+            return
+        except camt_xml.NotPlain:
+            pass  # read again, as the file is, after the lines already given
+    for n, item in enumerate(_lines(data, message, source, None)):
+        if n >= given:
+            yield item
+
+
+def _lines(
+    data: bytes | Path, message: camt_xml.Message, source: str, plain: camt_xml.Plain | None
+) -> Iterator[tuple[int, BankLine]]:
+    reader = _Reader(message, source, keep=False, plain=plain is not None)
     if message.message_tag is not None:
-        for element in camt_xml.stream(data, message, source=source):
+        for element in camt_xml.stream(data, message, source=source, plain=plain):
             index = reader.finished
             for line in reader.take(element):
                 yield index, line
@@ -90,7 +121,9 @@ class _Open:
 
 
 class _Reader:
-    def __init__(self, message: camt_xml.Message, source: str, *, keep: bool) -> None:
+    def __init__(self, message: camt_xml.Message, source: str, *, keep: bool, plain: bool) -> None:
+        if plain:  # the elements come without a namespace (camt_xml.stream's plain read)
+            message = replace(message, namespace="")
         self.message = message
         self.keep = keep  # False: lines are handed out, not kept (iter_lines)
         self.values = Values(message.namespace, source)

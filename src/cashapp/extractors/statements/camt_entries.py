@@ -22,6 +22,7 @@ line for an entry without details.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -30,14 +31,13 @@ from typing import NamedTuple
 from lxml import etree
 
 from cashapp.domain.statements import BankLine, LineStatus
-from cashapp.extractors.statements.camt_remittance import EMPTY, read_remittance
+from cashapp.extractors.statements.camt_remittance import EMPTY, Remittance, read_remittance
 from cashapp.extractors.statements.camt_values import (
     Flat,
     Kids,
     Values,
     first,
     first_text,
-    text_of,
 )
 from cashapp.extractors.statements.line_builder import bank_line
 
@@ -113,6 +113,7 @@ _SIDES = (
         "RltdPties/Cdtr", "RltdPties/CdtrAcct/Id", "RltdPties/UltmtCdtr", "RltdAgts/CdtrAgt"
     ),
 )
+_SIDES_SWAPPED = _SIDES[::-1]
 _DATES = {name: (f"{name}/Dt", f"{name}/DtTm", name) for name in ("BookgDt", "ValDt")}
 
 
@@ -128,35 +129,40 @@ class EntryReader:
     def read(self, ntry: etree._Element, index: int, path: str) -> EntryResult:
         v = self.values
         kids = v.flat_top(ntry, _ENTRY_STOP)
-        amount_node = first(kids, "Amt")
+        elements = kids.elements
+        texts = kids.texts
+        amount_node = elements.get("Amt")
         if amount_node is None:
             raise v.error("entry without Amt", ntry, path)
         magnitude, currency = v.amount(amount_node, path, "Amt")
-        credit = v.credit(first(kids, "CdtDbtInd"), path, "CdtDbtInd", default=None, parent=ntry)
+        credit = v.credit(elements.get("CdtDbtInd"), path, "CdtDbtInd", default=None, parent=ntry)
         signed = magnitude if credit else -magnitude
-        reversal = (kids.texts.get("RvslInd") or "").lower() in ("true", "1")
-        status = self._status(first(kids, "Sts"))
-        booking = self._date(kids, "BookgDt", path)
-        valued = self._date(kids, "ValDt", path)
-        entry_ref = _ref(kids.texts.get("AcctSvcrRef"))
-        entry_code = _code(kids)
-        entry_info = kids.texts.get("AddtlNtryInf")
+        reversal = (texts.get("RvslInd") or "").lower() in ("true", "1")
+        status = self._status(elements.get("Sts"), texts.get("Sts"))
+        booking = self._date(elements, texts, "BookgDt", path)
+        valued = self._date(elements, texts, "ValDt", path)
+        entry_ref = _ref(texts.get("AcctSvcrRef"))
+        entry_code = _code(texts)
+        entry_info = texts.get("AddtlNtryInf")
 
         details: list[tuple[etree._Element, str]] = []
         batch: Kids = {}
-        holders = kids.get("NtryDtls") or [ntry]  # v01 keeps Btch/TxDtls under Ntry
+        holders = kids.all("NtryDtls") or [ntry]  # v01 keeps Btch/TxDtls under Ntry
         for h, holder in enumerate(holders):
-            holder_kids = kids if holder is ntry else v.kids(holder)
-            prefix = path
-            if holder is not ntry:
+            if holder is ntry:
+                prefix = path
+                batch_node = elements.get("Btch")
+                transactions = kids.all("TxDtls")
+            else:
                 prefix = f"{path}/NtryDtls[{h + 1}]" if len(holders) > 1 else f"{path}/NtryDtls"
-            if not batch:
-                batch = v.kids(first(holder_kids, "Btch"))
-            for d, tx in enumerate(holder_kids.get("TxDtls", [])):
+                batch_node, transactions = v.batch_and_details(holder)
+            if not batch and batch_node is not None:
+                batch = v.kids(batch_node)
+            for d, tx in enumerate(transactions):
                 details.append((tx, f"{prefix}/TxDtls[{d + 1}]"))
 
         extra_entry: dict[str, str] = {}
-        if fact := kids.texts.get("NtryRef"):
+        if fact := texts.get("NtryRef"):
             extra_entry["entry_reference"] = fact
         if entry_ref:
             extra_entry["entry_bank_ref"] = entry_ref
@@ -183,7 +189,7 @@ class EntryReader:
         checkable = True
         for d, (tx, tx_path) in enumerate(details):
             tx_kids = v.flat(tx, _DETAIL_STOP)
-            found = self._detail_amount(tx_kids, currency, tx_path)
+            found = self._detail_amount(tx_kids.elements, currency, tx_path)
             if found is None:
                 warnings.append(
                     f"entry {index + 1}: transaction detail {d + 1} has no amount; "
@@ -193,7 +199,7 @@ class EntryReader:
                 return EntryResult([line], warnings)
             value, value_currency = found
             detail_credit = v.credit(
-                first(tx_kids, "CdtDbtInd"), tx_path, "CdtDbtInd", default=credit
+                tx_kids.elements.get("CdtDbtInd"), tx_path, "CdtDbtInd", default=credit
             )
             amount = value if detail_credit else -value
             if value_currency == currency:
@@ -218,51 +224,56 @@ class EntryReader:
             )
         return EntryResult(lines, warnings)
 
-    def _date(self, kids: Flat, name: str, path: str) -> date | None:
-        """``BookgDt`` / ``ValDt``: ``Dt`` or ``DtTm`` inside, or a bare date."""
+    def _date(
+        self,
+        elements: dict[str, etree._Element],
+        texts: dict[str, str | None],
+        name: str,
+        path: str,
+    ) -> date | None:
+        """``BookgDt`` / ``ValDt``: ``Dt`` or ``DtTm`` inside, or a bare date (always a leaf
+        here: ``date_of`` on it reads its stripped text, which ``texts`` has)."""
         inside, inside_time, bare = _DATES[name]
-        node = first(kids, inside)
+        key = inside
+        node = elements.get(key)
         if node is None:
-            node = first(kids, inside_time)
-        if node is None:
-            node = first(kids, bare)
-        if node is None:
+            key = inside_time
+            node = elements.get(key)
+            if node is None:
+                key = bare
+                node = elements.get(key)
+                if node is None:
+                    return None
+        text = texts[key]
+        if text is None:
             return None
-        return self.values.date_of(node, path, name)
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            raise self.values.error(f"not a date: {text!r}", node, f"{path}/{name}") from None
 
-    def _status(self, element: etree._Element | None) -> LineStatus:
+    def _status(self, element: etree._Element | None, code: str | None) -> LineStatus:
+        """``Sts``: ``code`` is its stripped text (``None`` when blank)."""
         if element is None:
             return LineStatus.BOOKED
-        code = text_of(element)
         if code is None:
             inner = self.values.kids(element)
             code = first_text(inner, "Cd") or first_text(inner, "Prtry")
         return _STATUS.get((code or "").upper(), LineStatus.INFO)
 
-    def _detail_amount(self, tx: Flat, currency: str, path: str) -> tuple[Decimal, str] | None:
+    def _detail_amount(
+        self, tx: dict[str, etree._Element], currency: str, path: str
+    ) -> tuple[Decimal, str] | None:
         v = self.values
         read = [
             v.amount(node, path, where)
             for where in ("Amt", "AmtDtls/TxAmt/Amt", "AmtDtls/CntrValAmt/Amt")
-            if (node := first(tx, where)) is not None
+            if (node := tx.get(where)) is not None
         ]
         for value, value_currency in read:
             if value_currency == currency:
                 return value, value_currency
         return read[0] if read else None
-
-    def _side(
-        self, tx: Flat, keys: tuple[str, ...]
-    ) -> tuple[str | None, str | None, str | None, str | None]:
-        """(name, account, ultimate party, BIC) of the debtor or the creditor side."""
-        get = tx.texts.get
-        nm, pty_nm, agt_nm, iban, othr, u_nm, u_pty_nm, u_agt_nm, bicfi, bic = keys
-        return (
-            get(nm) or get(pty_nm) or get(agt_nm),
-            get(iban) or get(othr),
-            get(u_nm) or get(u_pty_nm) or get(u_agt_nm),
-            get(bicfi) or get(bic),
-        )
 
     def _charges(self, elements: list[etree._Element], path: str) -> tuple[Decimal, str] | None:
         """Net charges borne (debit charges minus credited ones), in their currency.
@@ -310,47 +321,54 @@ class EntryReader:
     ) -> BankLine:
         v = self.values
         batch = entry_amount is not None
-        ours, theirs = _SIDES if credit != entry.reversal else _SIDES[::-1]
-        name, account, ultimate, bic = self._side(tx, ours)
+        texts = tx.texts
+        elements = tx.elements
+        get = texts.get
+        ours, theirs = _SIDES if credit != entry.reversal else _SIDES_SWAPPED
+        name, account, ultimate, bic = _side(get, ours)
         if name is None and account is None and ultimate is None and bic is None:
             # some banks flag a reversal without swapping the indicator: take the other side,
             # unless it is the account holder itself
-            other = self._side(tx, theirs)
+            other = _side(get, theirs)
             if other[1] is None or other[1] != self.own_account:
                 name, account, ultimate, bic = other
-        texts = tx.texts
-        end_to_end = _ref(texts.get("Refs/EndToEndId"))
-        bank_ref = _ref(texts.get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
+        end_to_end = _ref(get("Refs/EndToEndId"))
+        bank_ref = _ref(get("Refs/AcctSvcrRef")) or fallback_ref or end_to_end
         remittance = EMPTY
-        if "RmtInf/Ustrd" in tx or "RmtInf/Strd" in tx:
-            remittance = read_remittance(
-                v, tx.get("RmtInf/Ustrd", []), tx.get("RmtInf/Strd", []), tx_path
-            )
+        if "RmtInf/Strd" in elements or (tx.more is not None and "RmtInf/Ustrd" in tx.more):
+            remittance = read_remittance(v, tx.all("RmtInf/Ustrd"), tx.all("RmtInf/Strd"), tx_path)
+        elif "RmtInf/Ustrd" in elements:  # one Ustrd, nothing structured: the usual
+            remittance = Remittance(get("RmtInf/Ustrd") or "", (), ())
         amounts = tx
-        if "AmtDtls/InstdAmt/Amt" not in tx and not batch:
+        if "AmtDtls/InstdAmt/Amt" not in elements and not batch:
             amounts = entry.kids  # a single transaction's amounts may sit on the entry
         extra = dict(entry.extra)
         instructed_amount = instructed_currency = None
-        instructed_node = first(amounts, "AmtDtls/InstdAmt/Amt")
+        instructed_node = amounts.elements.get("AmtDtls/InstdAmt/Amt")
         if instructed_node is not None:
             instructed_amount, instructed_currency = v.amount(
                 instructed_node, tx_path, "AmtDtls/InstdAmt/Amt"
             )
-            rate = first_text(amounts, "AmtDtls/InstdAmt/CcyXchg/XchgRate")
+            rate = amounts.texts.get("AmtDtls/InstdAmt/CcyXchg/XchgRate")
             if rate:
                 extra["exchange_rate"] = rate
         charges = None
-        if "Chrgs" in tx:
-            charges = self._charges(tx["Chrgs"], f"{tx_path}/Chrgs")
-        elif not batch and "Chrgs" in entry.kids:
-            charges = self._charges(entry.kids["Chrgs"], f"{_entry_path(tx_path)}/Chrgs")
+        entry_elements = entry.kids.elements
+        if "Chrgs" in elements:
+            charges = self._charges(tx.all("Chrgs"), f"{tx_path}/Chrgs")
+        elif not batch and "Chrgs" in entry_elements:
+            charges = self._charges(entry.kids.all("Chrgs"), f"{_entry_path(tx_path)}/Chrgs")
         if charges is not None and charges[1] != currency:
             extra["charges_currency"] = charges[1]
-        if batch and "Chrgs" in entry.kids:
-            entry_charges = self._charges(entry.kids["Chrgs"], f"{_entry_path(tx_path)}/Chrgs")
+        if batch and "Chrgs" in entry_elements:
+            entry_charges = self._charges(entry.kids.all("Chrgs"), f"{_entry_path(tx_path)}/Chrgs")
             if entry_charges is not None:
                 extra["entry_charges"] = f"{entry_charges[0]} {entry_charges[1]}"
-        code = _code(tx) if ("BkTxCd/Domn/Cd" in tx or "BkTxCd/Prtry/Cd" in tx) else entry.code
+        code = (
+            _code(texts)
+            if ("BkTxCd/Domn/Cd" in elements or "BkTxCd/Prtry/Cd" in elements)
+            else entry.code
+        )
         if code[1]:
             extra["bank_transaction_code_proprietary"] = code[1]
         for element_name, key in _REFERENCE_EXTRAS:
@@ -389,19 +407,35 @@ class EntryReader:
         )
 
 
+def _side(
+    get: Callable[[str], str | None], keys: tuple[str, ...]
+) -> tuple[str | None, str | None, str | None, str | None]:
+    """(name, account, ultimate party, BIC) of the debtor or the creditor side, from a
+    transaction's ``texts.get``."""
+    nm, pty_nm, agt_nm, iban, othr, u_nm, u_pty_nm, u_agt_nm, bicfi, bic = keys
+    return (
+        get(nm) or get(pty_nm) or get(agt_nm),
+        get(iban) or get(othr),
+        get(u_nm) or get(u_pty_nm) or get(u_agt_nm),
+        get(bicfi) or get(bic),
+    )
+
+
 def _entry_path(tx_path: str) -> str:
     """The ``Ntry`` part of a transaction detail's path."""
     return tx_path.split("/NtryDtls")[0]
 
 
-def _code(kids: Flat) -> tuple[str | None, str | None]:
+def _code(texts: dict[str, str | None]) -> tuple[str | None, str | None]:
     """``BkTxCd``: (``Domn/Cd/Fmly/Cd/SubFmlyCd`` as ``A/B/C``, ``Prtry/Cd``)."""
-    get = kids.texts.get
+    get = texts.get
     domain = get("BkTxCd/Domn/Cd")
     family = get("BkTxCd/Domn/Fmly/Cd")
     sub = get("BkTxCd/Domn/Fmly/SubFmlyCd")
     if domain and family and sub:
         iso: str | None = f"{domain}/{family}/{sub}"
+    elif domain or family or sub:
+        iso = "/".join(p for p in (domain, family, sub) if p)
     else:
-        iso = "/".join(p for p in (domain, family, sub) if p) or None
+        iso = None
     return iso, get("BkTxCd/Prtry/Cd")

@@ -20,6 +20,7 @@ from lxml import etree
 
 from cashapp.domain.statements import Adjustment, ReferredDocument
 from cashapp.extractors.statements.camt_values import Kids, Values, first, first_text, text_of
+from cashapp.extractors.statements.line_builder import referred_document
 
 USTRD_MAX = 140
 
@@ -75,9 +76,10 @@ def _structured(
     """The ``n``-th ``Strd`` block (0-based) of the transaction at ``tx_path``."""
     kids = values.kids(strd)
     reference = text_of(values.child(first(kids, "CdtrRefInf"), "Ref"))
-    path = f"{tx_path}/RmtInf/Strd[{n + 1}]"  # only for error messages
     amounts_node = first(kids, "RfrdDocAmt")
-    amounts = {} if amounts_node is None else _amounts(values, amounts_node, f"{path}/RfrdDocAmt")
+    amounts: dict[str, Any] = {}
+    if amounts_node is not None:
+        amounts = _amounts(values, amounts_node, f"{_strd_path(tx_path, n)}/RfrdDocAmt")
     infos = kids.get("RfrdDocInf", [])
     documents: list[ReferredDocument] = []
     for d, info in enumerate(infos):
@@ -86,18 +88,27 @@ def _structured(
         if number is None:
             continue
         documents.append(
-            ReferredDocument(
+            referred_document(
                 number=number,
                 type=_document_type(values, first(info_kids, "Tp")),
-                date=values.date_of(first(info_kids, "RltdDt"), path, f"RfrdDocInf[{d + 1}]/RltdDt")
+                date=values.date_of(
+                    first(info_kids, "RltdDt"),
+                    _strd_path(tx_path, n),
+                    f"RfrdDocInf[{d + 1}]/RltdDt",
+                )
                 if "RltdDt" in info_kids
                 else None,
                 **(amounts if len(infos) == 1 else {}),
             )
         )
     if not infos and amounts and reference:
-        documents.append(ReferredDocument(number=reference, **amounts))
+        documents.append(referred_document(number=reference, **amounts))
     return reference, documents
+
+
+def _strd_path(tx_path: str, n: int) -> str:
+    """The ``n``-th ``Strd`` block's path (0-based), for error messages."""
+    return f"{tx_path}/RmtInf/Strd[{n + 1}]"
 
 
 def _document_type(values: Values, tp: etree._Element | None) -> str | None:

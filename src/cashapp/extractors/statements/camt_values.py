@@ -22,15 +22,34 @@ Kids = dict[str, list[etree._Element]]
 _TWO_DECIMALS = re.compile(r"[0-9]{1,15}\.[0-9][0-9]")
 
 
-class Flat(dict[str, list[etree._Element]]):
-    """``Values.flat``: elements by relative path, and ``texts``: the stripped text of the
-    first element at each leaf path (what most lookups want, without a call each)."""
+class Flat:
+    """``Values.flat``: the first element at each relative path (``elements``), the
+    stripped text of that first element (``texts``: ``None`` when it has none), and every
+    element at the paths that occur more than once (``more``, ``None`` when none does).
 
-    __slots__ = ("texts",)
+    Plain dicts of elements and strings, with no list per path: a list per element made
+    the walk a third slower (allocation, and the garbage collector's rounds it triggers).
+    """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.texts: dict[str, str] = {}
+    __slots__ = ("elements", "more", "texts")
+
+    def __init__(
+        self,
+        elements: dict[str, etree._Element] | None = None,
+        texts: dict[str, str | None] | None = None,
+        more: Kids | None = None,
+    ) -> None:
+        self.elements: dict[str, etree._Element] = {} if elements is None else elements
+        self.texts: dict[str, str | None] = {} if texts is None else texts
+        self.more = more
+
+    def all(self, path: str) -> list[etree._Element]:
+        """Every element at ``path``, in document order."""
+        more = self.more
+        if more is not None and path in more:
+            return more[path]
+        element = self.elements.get(path)
+        return [] if element is None else [element]
 
 
 class Values:
@@ -41,17 +60,18 @@ class Values:
     def __init__(self, namespace: str, source: str) -> None:
         self._cut = len(namespace) + 2 if namespace else 0
         self.source = source
-        self._two_decimals: set[str] = set()  # currencies seen to have 2 decimals
+        # Ccy attributes as written -> their code, for codes seen to have 2 decimals
+        self._two_decimals: dict[str, str] = {}
 
-    def _in_two_decimals(self, currency: str) -> bool:
-        if currency in self._two_decimals:
+    def _in_two_decimals(self, written: str, currency: str) -> bool:
+        if written in self._two_decimals:
             return True
         try:
             places = minor_units(currency)
         except AmountError:
             return False
         if places == 2 and len(self._two_decimals) < 64:
-            self._two_decimals.add(currency)
+            self._two_decimals[written] = currency
         return places == 2
 
     def kids(self, element: etree._Element | None) -> Kids:
@@ -71,6 +91,24 @@ class Values:
             else:
                 bucket.append(child)
         return found
+
+    def batch_and_details(
+        self, holder: etree._Element
+    ) -> tuple[etree._Element | None, list[etree._Element]]:
+        """An ``NtryDtls``'s first ``Btch`` and its ``TxDtls`` (``kids`` without the rest)."""
+        batch = None
+        details: list[etree._Element] = []
+        cut = self._cut
+        for child in holder:
+            tag = child.tag
+            if tag.__class__ is not str:
+                continue
+            name = tag[cut:] if cut else tag
+            if name == "TxDtls":
+                details.append(child)
+            elif name == "Btch" and batch is None:
+                batch = child
+        return batch, details
 
     def child(self, element: etree._Element | None, name: str) -> etree._Element | None:
         """The element's first child of that local name (``first(kids(element), name)``
@@ -95,53 +133,56 @@ class Values:
         """
         found = Flat()
         if element is not None:
-            self._walk(found, element, "", stop)
+            found.more = self._walk(found.elements, found.texts, None, element, "", stop)
         return found
 
     def flat_top(self, element: etree._Element, stop: frozenset[str]) -> Flat:
         """``flat``, never entering the element's children named in ``stop`` (an entry's
         ``NtryDtls``): each other child's insides get a walk of their own."""
-        found = Flat()
-        texts = found.texts
+        elements: dict[str, etree._Element] = {}
+        texts: dict[str, str | None] = {}
+        more: Kids | None = None
         cut = self._cut
         for child in element:
             tag = child.tag
             if tag.__class__ is not str:
                 continue
-            name = tag[cut:]
+            name = tag[cut:] if cut else tag
             if len(child) and name not in stop:
                 prefix = name + "/"
                 for inner in child:  # mostly a leaf or two (BookgDt/Dt): no walk needed
                     tag = inner.tag
                     if tag.__class__ is not str:
                         continue
-                    name = tag[cut:]
+                    name = tag[cut:] if cut else tag
                     path = prefix + name
                     if len(inner) and name not in stop:
-                        self._walk(found, inner, path + "/", stop)
-                        continue
-                    bucket = found.get(path)
-                    if bucket is None:
-                        found[path] = [inner]
+                        more = self._walk(elements, texts, more, inner, path + "/", stop)
+                    elif path not in elements:
+                        elements[path] = inner
                         text = inner.text
-                        if text and (text := text.strip()):
-                            texts[path] = text
+                        texts[path] = (text and text.strip()) or None
                     else:
-                        bucket.append(inner)
-                continue
-            bucket = found.get(name)
-            if bucket is None:
-                found[name] = [child]
+                        more = _more(more, elements, path, inner)
+            elif name not in elements:
+                elements[name] = child
                 text = child.text
-                if text and (text := text.strip()):
-                    texts[name] = text
+                texts[name] = (text and text.strip()) or None
             else:
-                bucket.append(child)
-        return found
+                more = _more(more, elements, name, child)
+        return Flat(elements, texts, more)
 
-    def _walk(self, found: Flat, element: etree._Element, start: str, stop: frozenset[str]) -> None:
-        """Add ``element``'s descendants to ``found``, their paths starting with ``start``."""
-        texts = found.texts
+    def _walk(
+        self,
+        elements: dict[str, etree._Element],
+        texts: dict[str, str | None],
+        more: Kids | None,
+        element: etree._Element,
+        start: str,
+        stop: frozenset[str],
+    ) -> Kids | None:
+        """Add ``element``'s descendants, their paths starting with ``start``; gives
+        ``more`` (made when a path repeats)."""
         cut = self._cut
         prefixes: dict[etree._Element, str] = {element: start}
         prefix_of = prefixes.get
@@ -152,19 +193,17 @@ class Values:
             tag = child.tag
             if tag.__class__ is not str:
                 continue
-            name = tag[cut:]
+            name = tag[cut:] if cut else tag
             path = prefix + name
             if len(child) and name not in stop:
                 prefixes[child] = path + "/"
-                continue
-            bucket = found.get(path)
-            if bucket is None:
-                found[path] = [child]
+            elif path not in elements:
+                elements[path] = child
                 text = child.text
-                if text and (text := text.strip()):
-                    texts[path] = text
+                texts[path] = (text and text.strip()) or None
             else:
-                bucket.append(child)
+                more = _more(more, elements, path, child)
+        return more
 
     def error(self, message: str, element: etree._Element | None, path: str) -> StatementParseError:
         line = element.sourceline if element is not None else None
@@ -177,12 +216,18 @@ class Values:
         """
         currency = element.get("Ccy")
         text = element.text
+        if text is not None and currency is not None:
+            code = self._two_decimals.get(currency)
+            if code is not None:  # the usual: a currency seen before, two decimals
+                plain = text.strip()
+                if _TWO_DECIMALS.fullmatch(plain):
+                    return Decimal(plain), code
         if not currency:
             raise self.error("amount without a Ccy currency attribute", element, _at(path, leaf))
         if text is None:
             raise self.error("empty amount", element, _at(path, leaf))
         plain = text.strip()
-        if _TWO_DECIMALS.fullmatch(plain) and self._in_two_decimals(currency.strip()):
+        if _TWO_DECIMALS.fullmatch(plain) and self._in_two_decimals(currency, currency.strip()):
             # what parse_amount gives for it, without the checks it cannot fail
             return Decimal(plain), currency.strip()
         try:
@@ -239,6 +284,20 @@ class Values:
             return date.fromisoformat(text[:10])
         except ValueError:
             raise self.error(f"not a date: {text!r}", where, _at(path, leaf)) from None
+
+
+def _more(
+    more: Kids | None, elements: dict[str, etree._Element], path: str, element: etree._Element
+) -> Kids:
+    """``more`` with ``element``, a second or later one at ``path``."""
+    if more is None:
+        more = {}
+    bucket = more.get(path)
+    if bucket is None:
+        more[path] = [elements[path], element]
+    else:
+        bucket.append(element)
+    return more
 
 
 def _at(path: str, leaf: str) -> str:
