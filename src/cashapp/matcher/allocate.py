@@ -93,7 +93,7 @@ def subsets_within(
                     found.append((hit[0], new_total - hit[1], len(chosen), tuple(chosen)))
             # the child's own first test, made here: most children reach nothing
             if room > 1 and new_total + best[min(room - 1, size)] >= lowest:
-                walk(pos + 1, new_total)
+                walk(pos + 1, new_total)  # noqa: F821 (deleted below, once the search is done)
             chosen.pop()
 
     walk(0, 0)

@@ -163,6 +163,8 @@ class FeatureBuilder:
                     remitted += 1
                 if not h.trusted:
                     untrusted = True
+            after_due: float
+            after_issue: float
             if when:
                 after_due = sum((when - i.due_date).days for i in items) / k
                 after_issue = min((when - i.issue_date).days for i in items)
