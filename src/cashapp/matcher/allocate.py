@@ -7,7 +7,7 @@ hundreds of open items costs milliseconds, never a combinatorial blow-up.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 MAX_SIZE = 5  # invoices in one payment found without a list
@@ -59,12 +59,27 @@ def subsets_within(
             j -= 1
         return best
 
+    size = len(values)
+
     def walk(start: int, total: int) -> None:
         nonlocal nodes
         room = max_size - len(chosen)
-        if total + best[min(room, len(values))] < lowest:
+        if total + best[min(room, size)] < lowest:
             return
-        for pos in range(start, len(values)):
+        if room == 1:
+            # the last item: the values that fit are one ascending run, found by bisection;
+            # the nodes counted and the subsets found are those of the loop below
+            stop = bisect_right(values, highest - total, start)
+            allowed = max_nodes - nodes  # positions visited before the cap
+            nodes += stop - start + (stop < size)
+            first = bisect_left(values, lowest - total, start, stop)
+            for pos in range(first, min(stop, start + allowed)):
+                new_total = total + values[pos]
+                hit = window_of(new_total)
+                if hit is not None:
+                    found.append((hit[0], new_total - hit[1], len(chosen) + 1, (*chosen, pos)))
+            return
+        for pos in range(start, size):
             nodes += 1
             if nodes > max_nodes:
                 return
@@ -76,11 +91,13 @@ def subsets_within(
                 hit = window_of(new_total)
                 if hit is not None:
                     found.append((hit[0], new_total - hit[1], len(chosen), tuple(chosen)))
-            if room > 1:
-                walk(pos + 1, new_total)
+            # the child's own first test, made here: most children reach nothing
+            if room > 1 and new_total + best[min(room - 1, size)] >= lowest:
+                walk(pos + 1, new_total)  # noqa: F821 (deleted below, once the search is done)
             chosen.pop()
 
     walk(0, 0)
+    del walk  # the recursive closure is a reference cycle: broken here, freed at once
     found.sort()
     unique: list[tuple[int, ...]] = []
     for *_, picked in found:

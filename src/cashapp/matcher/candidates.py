@@ -74,12 +74,18 @@ def build_context(task: LineToMatch, index: LedgerIndex, policy: MatchPolicy) ->
 def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> list[Candidate]:
     facts = ctx.facts
     out: dict[tuple[int, ...], list[Candidate]] = {}
+    settled: set[tuple[int, ...]] = set()  # positions already given the policy's settlement
 
     def add(customer_id: str, positions: tuple[int, ...], origin: str,
             form: Settlement | None = None) -> None:
-        positions = tuple(sorted(positions, key=lambda p: (index.items[p].due_date, p)))
+        if len(positions) > 1:
+            positions = tuple(sorted(positions, key=lambda p: (index.items[p].due_date, p)))
         if not positions:
             return
+        if form is None:
+            if positions in settled:
+                return  # the same settlement again: already a candidate, or its duplicate
+            settled.add(positions)
         items = [index.items[p] for p in positions]
         if form is None:
             named = [ctx.hits.get(p) for p in positions]

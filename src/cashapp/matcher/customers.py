@@ -6,14 +6,14 @@ customers of the items the line names.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
 from cashapp.matcher.api import LineToMatch
 from cashapp.matcher.index import NAME_PREFIX, LedgerIndex
-from cashapp.matcher.normalize import compact_name, iban_key, name_key, name_words
+from cashapp.matcher.normalize import iban_key, name_words
 from cashapp.matcher.refscan import ReferenceHit
 
 FUZZY_NAME_MIN = 86.0  # token_sort_ratio below this is not evidence of the payer
@@ -86,28 +86,32 @@ def match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str]
 
 
 def _match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str]]:
-    key = name_key(name)
+    words = name_words(name)  # name_key and compact_name of ``name``, from one split
+    key = " ".join(words)
     if not key:
         return
     for cid in index.by_name.get(key, ()):
         yield cid, 1.0, f"payer name {name!r}"
     for cid in index.learned_names.get(key, ()):
         yield cid, 0.95, f"learned payer name {name!r}"
-    compact = compact_name(name)
+    compact = "".join(words)
     if len(compact) >= NAME_PREFIX:
         for cid in index.by_name_prefix.get(compact[:NAME_PREFIX], ()):
             full = index.customer_keys[cid].replace(" ", "")
             if full != compact and (full.startswith(compact) or compact.startswith(full)):
                 yield cid, 0.93, f"payer name {name!r} (truncated)"
-    pool: set[str] = set()
-    for word in name_words(name):
+    groups = []
+    for word in words:
         owners = index.by_name_word.get(word, ())
-        if len(word) >= 3 and len(owners) <= MAX_WORD_FANOUT:
-            pool.update(owners)
-    if not pool:
+        if len(word) >= 3 and len(owners) <= MAX_WORD_FANOUT and owners:
+            groups.append(owners)
+    if not groups:
         return
-    ids = sorted(pool)  # not the set's order: that changes with the process's hash seed
-    choices = [index.customer_keys[cid] for cid in ids]
+    # not a set's order: that changes with the process's hash seed (the index's tuples are
+    # sorted, so one word's owners are already in order)
+    ids: Sequence[str] = groups[0] if len(groups) == 1 else sorted(set().union(*groups))
+    keys = index.customer_keys
+    choices = [keys[cid] for cid in ids]
     for _, similarity, n in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
                                             score_cutoff=FUZZY_NAME_MIN, limit=5):
         if similarity < 100:

@@ -61,6 +61,8 @@ DIFFERENCES = ("exact", "over", "remitted", "discount", "discount_late", "reason
 ORIGINS = ("reference", "reference_subset", "reference_single", "instalment", "subset", "fifo",
            "global_amount", "due_run")
 CATEGORICAL = ("difference", "origin")
+_DIFFERENCE_CODE = {name: code for code, name in enumerate(DIFFERENCES)}
+_ORIGIN_CODE = {name: code for code, name in enumerate(ORIGINS)}
 _NON_PAYMENT = re.compile(
     r"\b(interest|zins|card|visa|mastercard|payout|refund|erstattung|umbuchung|insurance|"
     r"versicherung|dividend|darlehen|loan|tax refund|finanzamt|stripe|paypal|acquir)", re.I)
@@ -83,86 +85,126 @@ class FeatureBuilder:
     def __init__(self, index: LedgerIndex) -> None:
         self.index = index
         self._amount_cache: dict[str, Counter[int]] = {}
+        self._number_keys: dict[int, str] = {}  # position -> reference key of its number
 
     def rows(self, ctx: LineContext) -> npt.NDArray[np.float64]:
         index, facts, line = self.index, ctx.facts, ctx.task.line
-        out = np.zeros((len(ctx.candidates), len(FEATURES)), dtype=np.float64)
-        if not ctx.candidates:
-            return out
+        candidates = ctx.candidates
+        if not candidates:
+            return np.zeros((0, len(FEATURES)), dtype=np.float64)
+        every = index.items
         paid_minor = to_minor(facts.amount, facts.currency)
         table = index.amounts.get(facts.currency)
         ledger_same = 0
         if table is not None:
             ledger_same = int(np.searchsorted(table.minor, paid_minor, side="right")
                               - np.searchsorted(table.minor, paid_minor, side="left"))
+        ledger_same_log = math.log1p(ledger_same)
         fuzzy = self._fuzzy(ctx)
         text = " ".join((line.remittance_text, line.additional_info or ""))
         non_payment = 1.0 if _NON_PAYMENT.search(fold(text)) else 0.0
         has_remittance = 1.0 if (ctx.task.remittances or line.referred_documents) else 0.0
         reason_explicit = 1.0 if facts.reason or any(h.reason for h in ctx.hits.values()) else 0.0
+        text_len = len(line.remittance_text)
+        n_candidates = len(candidates)
         when = facts.paid_on
-        fits = Counter((c.settlement.difference, c.settlement.delta) for c in ctx.candidates)
+        # computed once per line, not per candidate (the same values as before)
+        fit_of = [(c.settlement.difference, c.settlement.delta) for c in candidates]
+        fits = Counter(fit_of)
         fit_customers: dict[tuple[str, Decimal], set[str]] = {}
-        for c in ctx.candidates:
-            key = (c.settlement.difference, c.settlement.delta)
+        for c, key in zip(candidates, fit_of, strict=True):
             fit_customers.setdefault(key, set()).add(c.customer_id)
-        histories = [index.history.get(c.customer_id) for c in ctx.candidates]
-        delay_fits = [delay_vs_usual(h, when, [index.items[p] for p in c.items])
-                      for h, c in zip(histories, ctx.candidates, strict=True)]
-        for n, (row, cand) in enumerate(zip(out, ctx.candidates, strict=True)):
-            fit = (cand.settlement.difference, cand.settlement.delta)
-            items = [index.items[p] for p in cand.items]
-            hits = [ctx.hits.get(p) for p in cand.items]
-            named_same = {p for p, h in ctx.hits.items()
-                          if index.items[p].customer_id == cand.customer_id}
+        named_by_customer: dict[str, set[int]] = {}
+        for p in ctx.hits:
+            named_by_customer.setdefault(every[p].customer_id, set()).add(p)
+        payer_strength = [(c, max(p.account, p.name)) for c, p in ctx.payers.items()]
+        items_of = [[every[p] for p in c.items] for c in candidates]
+        histories = [index.history.get(c.customer_id) for c in candidates]
+        delay_fits = [delay_vs_usual(h, when, items)
+                      for h, items in zip(histories, items_of, strict=True)]
+        # the smallest delay fit among each fit's candidates (and the runner-up), for rivals
+        by_fit: dict[tuple[str, Decimal], list[tuple[float, int]]] = {}
+        for n, (key, d) in enumerate(zip(fit_of, delay_fits, strict=True)):
+            if not math.isnan(d):
+                by_fit.setdefault(key, []).append((d, n))
+        rows: list[tuple[float, ...]] = []
+        for n, cand in enumerate(candidates):
+            fit = fit_of[n]
+            items = items_of[n]
+            positions = cand.items
+            hits = [ctx.hits.get(p) for p in positions]
+            named_same = named_by_customer.get(cand.customer_id, set())
             payer = ctx.payers.get(cand.customer_id)
-            others = [max(p.account, p.name) for c, p in ctx.payers.items()
-                      if c != cand.customer_id]
+            other = max((v for c, v in payer_strength if c != cand.customer_id), default=0.0)
             open_total = sum((i.open_amount for i in items), Decimal(0))
             delta = float(facts.amount - open_total)
             own = index.customer_items(cand.customer_id)
-            k = len(cand.items)
-            row[:_FIRST_HABIT] = (
+            k = len(positions)
+            named = 0
+            exact = 0
+            structured = False
+            weakest = math.inf
+            remitted = 0
+            untrusted = False
+            for h in hits:
+                if h is None:
+                    weakest = min(weakest, 0.0)
+                    continue
+                named += 1
+                method = h.method
+                if method in ("number", "payment_reference"):
+                    exact += 1
+                if method == "payment_reference" or h.source in ("structured",
+                                                                 "referred_document"):
+                    structured = True
+                if h.strength < weakest:
+                    weakest = h.strength
+                if h.amount is not None:
+                    remitted += 1
+                if not h.trusted:
+                    untrusted = True
+            after_due: float
+            after_issue: float
+            if when:
+                after_due = sum((when - i.due_date).days for i in items) / k
+                after_issue = min((when - i.issue_date).days for i in items)
+            else:
+                after_due = after_issue = 0.0
+            rival = [d for d, m in by_fit.get(fit, ()) if m != n]
+            rows.append((
                 k,
-                sum(h is not None for h in hits) / k,
-                sum(h is not None and h.method in ("number", "payment_reference")
-                    for h in hits) / k,
-                float(any(h is not None and (h.method == "payment_reference"
-                                             or h.source in ("structured", "referred_document"))
-                          for h in hits)),
-                min((h.strength if h else 0.0) for h in hits),
-                sum(fuzzy.get(p, 0.0) for p in cand.items) / k,
-                len(named_same - set(cand.items)),
+                named / k,
+                exact / k,
+                float(structured),
+                weakest,
+                sum(fuzzy.get(p, 0.0) for p in positions) / k,
+                len(named_same - set(positions)),
                 len(ctx.hits) - len(named_same),
                 payer.account if payer else 0.0,
                 payer.name if payer else 0.0,
-                max(others, default=0.0),
+                other,
                 delta / float(open_total) if open_total else 0.0,
                 math.copysign(math.log1p(abs(delta)), delta),
-                DIFFERENCES.index(cand.settlement.difference),
+                _DIFFERENCE_CODE[cand.settlement.difference],
                 reason_explicit,
-                sum(h is not None and h.amount is not None for h in hits) / k,
-                float(any(h is not None and not h.trusted for h in hits)),
-                (sum((when - i.due_date).days for i in items) / k) if when else 0.0,
-                min((when - i.issue_date).days for i in items) if when else 0.0,
-                math.log1p(ledger_same),
+                remitted / k,
+                float(untrusted),
+                after_due,
+                after_issue,
+                ledger_same_log,
                 _customer_amounts(index, cand.customer_id, self._amount_cache).get(paid_minor, 0),
                 math.log1p(len(own)),
-                float(tuple(own[:k]) == cand.items),
-                len(ctx.candidates),
-                ORIGINS.index(cand.origin),
-                len(line.remittance_text),
+                float(tuple(own[:k]) == positions),
+                n_candidates,
+                _ORIGIN_CODE[cand.origin],
+                text_len,
                 non_payment,
                 has_remittance,
                 fits[fit] - 1,
                 len(fit_customers[fit] - {cand.customer_id}),
-            )
-            rivals = [d for m, (d, c) in enumerate(zip(delay_fits, ctx.candidates, strict=True))
-                      if m != n and (c.settlement.difference, c.settlement.delta) == fit
-                      and not math.isnan(d)]
-            row[_FIRST_HABIT:] = habit_values(histories[n], cand, delay_fits[n],
-                                              min(rivals, default=math.nan))
-        return out
+                *habit_values(histories[n], cand, delay_fits[n], min(rival, default=math.nan)),
+            ))
+        return np.array(rows, dtype=np.float64)
 
     def _fuzzy(self, ctx: LineContext) -> dict[int, float]:
         """Best similarity of any text token to each candidate item's number (0..1)."""
@@ -172,7 +214,13 @@ class FeatureBuilder:
         positions = sorted({p for c in ctx.candidates for p in c.items})
         if not tokens or not positions:
             return {}
-        numbers = [reference_key(self.index.items[p].invoice_number) for p in positions]
+        known, items = self._number_keys, self.index.items
+        numbers = []
+        for p in positions:
+            number = known.get(p)
+            if number is None:
+                number = known[p] = reference_key(items[p].invoice_number)
+            numbers.append(number)
         scores = process.cdist(tokens, numbers, scorer=fuzz.ratio, dtype=np.uint8)
         best = scores.max(axis=0)
         return {p: float(s) / 100 for p, s in zip(positions, best, strict=True)}

@@ -141,29 +141,39 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
     ))
     columns: dict[str, tuple[array[int], array[int]]] = {
         kind: (array("q"), array("q")) for kind in ("number", "digits", "payment_ref", "po")}
-
-    def put(kind: str, key: str, position: int) -> None:
-        hashes, positions = columns[kind]
-        hashes.append(hash(key))
-        positions.append(position)
+    # the columns' appends bound once (this loop runs once per open item)
+    number_hash, number_pos = columns["number"][0].append, columns["number"][1].append
+    digits_hash, digits_pos = columns["digits"][0].append, columns["digits"][1].append
+    ref_hash, ref_pos = columns["payment_ref"][0].append, columns["payment_ref"][1].append
+    po_hash, po_pos = columns["po"][0].append, columns["po"][1].append
 
     ranges: dict[str, tuple[int, int]] = {}
     names: dict[str, str] = {}
     accounts: dict[str, set[str]] = defaultdict(set)
+    current: str | None = None  # the customer whose items the loop is in
+    iban: str | None = None
+    first = 0
     for position, item in enumerate(items):
-        put("number", reference_key(item.invoice_number), position)
+        number_hash(hash(reference_key(item.invoice_number)))
+        number_pos(position)
         digits = digits_key(item.invoice_number)
         if digits:
-            put("digits", digits, position)
+            digits_hash(hash(digits))
+            digits_pos(position)
         if item.payment_reference:
-            put("payment_ref", reference_key(item.payment_reference), position)
+            ref_hash(hash(reference_key(item.payment_reference)))
+            ref_pos(position)
         if item.po_number:
-            put("po", reference_key(item.po_number), position)
-        start = ranges.get(item.customer_id, (position, position))[0]
-        ranges[item.customer_id] = (start, position + 1)
-        names.setdefault(item.customer_id, item.customer_name)
-        if item.customer_iban:
-            accounts[iban_key(item.customer_iban)].add(item.customer_id)
+            po_hash(hash(reference_key(item.po_number)))
+            po_pos(position)
+        cid = item.customer_id
+        if cid != current:  # items are sorted by customer: a new range
+            current, first, iban = cid, position, None
+            names.setdefault(cid, item.customer_name)
+        ranges[cid] = (first, position + 1)
+        if item.customer_iban and item.customer_iban != iban:
+            iban = item.customer_iban  # the same account item after item: added once
+            accounts[iban_key(iban)].add(cid)
     index = LedgerIndex(
         items=items,
         open_minor=open_minor,

@@ -100,26 +100,48 @@ def scan_text(index: LedgerIndex, text: str) -> Iterable[tuple[int, str, str]]:
     tokens = _TOKEN.findall(text)
     keys = [reference_key(token) for token in tokens]
     seen: set[int] = set()
+    # most windows name nothing: the tables' bitmaps answer that without a call
+    refs, numbers, pos = index.by_payment_ref, index.by_number, index.by_po
+    bits_r, bits_n, bits_p = refs.bits, numbers.bits, pos.bits
+    mask_r, mask_n, mask_p = refs.mask, numbers.mask, pos.mask
     for start in range(len(tokens)):
         key = ""
         for stop in range(start, min(start + MAX_WINDOW, len(tokens))):
             key += keys[stop]
             if len(key) < 4:
                 continue
-            written = " ".join(tokens[start : stop + 1])
-            for item, method in _lookup(index, key, ("payment_reference", "number", "po")):
-                if item not in seen:
-                    seen.add(item)
-                    yield item, method, written
-    for token in tokens:
-        for item, method in _lookup(index, token, ("digits",)):
+            wanted = hash(key)
+            low = wanted & 7  # the bit within its byte (every mask keeps the low 3 bits)
+            if not (bits_n[(wanted & mask_n) >> 3] >> low & 1
+                    or bits_r[(wanted & mask_r) >> 3] >> low & 1
+                    or bits_p[(wanted & mask_p) >> 3] >> low & 1):
+                continue
+            # ``key`` is already a reference key (one is its own key): looked up as is
+            found = _lookup_key(index, key, key, _WINDOW_KINDS)
+            if found:
+                written = " ".join(tokens[start : stop + 1])
+                for item, method in found:
+                    if item not in seen:
+                        seen.add(item)
+                        yield item, method, written
+    for token, key in zip(tokens, keys, strict=True):
+        for item, method in _lookup_key(index, key, token, ("digits",)):
             if item not in seen:
                 seen.add(item)
                 yield item, method, token
 
 
+_WINDOW_KINDS = ("payment_reference", "number", "po")
+
+
 def _lookup(index: LedgerIndex, text: str, kinds: Iterable[str]) -> list[tuple[int, str]]:
-    key = reference_key(text)
+    return _lookup_key(index, reference_key(text), text, kinds)
+
+
+def _lookup_key(
+    index: LedgerIndex, key: str, text: str, kinds: Iterable[str]
+) -> list[tuple[int, str]]:
+    """``_lookup`` with ``key = reference_key(text)`` already computed."""
     found: list[tuple[int, str]] = []
     if not key:
         return found
@@ -130,9 +152,11 @@ def _lookup(index: LedgerIndex, text: str, kinds: Iterable[str]) -> list[tuple[i
             if digits and len(digits) >= 4 and len(digits) >= len(key) - 4:
                 found.extend((i, "digits") for i in index.by_digits.get(digits, ()))
             continue
-        table = {"number": index.by_number, "payment_reference": index.by_payment_ref,
-                 "po": index.by_po}[kind]
-        found.extend((i, kind) for i in table.get(key, ()))
+        table = (index.by_number if kind == "number" else index.by_payment_ref
+                 if kind == "payment_reference" else index.by_po)
+        positions = table.get(key, ())
+        if positions:
+            found.extend((i, kind) for i in positions)
     return found
 
 
