@@ -15,12 +15,20 @@ compared line by line with the in-memory matcher on the same day: every line dec
 differently is attributed to a cause by comparing what the run handed the matcher
 (``reconciliation.run.prepare_run`` on the same database) with the in-memory record.
 
+With the customers' history (the default), the scenario's past goes through the CLI first
+(``warm_up``: the past payments the in-memory ledger's history summarizes, rendered by
+``fixtures.scenarios.past`` as an open-items CSV and statements, then ``import-invoices``,
+``ingest``, ``run``), so the measured day's run has the history its own earlier run applied:
+a steady state. ``CASHAPP_BENCH_HISTORY=0`` measures day 1 on a fresh database instead.
+
 ``python -m benchmarks bench_matching_cli`` (size by CASHAPP_BENCH_LINES, default 6000;
 ``CASHAPP_BENCH_POSTGRES=1`` runs on a fresh PostgreSQL database at 127.0.0.1:5432 instead
 of SQLite; ``CASHAPP_BENCH_ADVICE_IDS=0`` writes the advice emails without the advice number
 the payer quoted on the transfer, so they link by payer, amount and date only). Writes
-benchmarks/out/matching_cli.json (``_postgres`` / ``_no_advice_ids`` variants beside it) and,
-for the default run, the generated tables of benchmarks/matching_cli.md.
+benchmarks/out/matching_cli.json (``_postgres`` / ``_no_advice_ids`` / ``_no_history``
+variants beside it) and, for the default run, the generated tables of
+benchmarks/matching_cli.md (with the day-1 figures of ``matching_cli_no_history.json`` when
+it is of the same size).
 """
 
 from __future__ import annotations
@@ -624,6 +632,10 @@ def markdown(report: dict[str, Any], day1: dict[str, Any] | None = None) -> str:
                 "| stage | wall s | CPU s |", "|---|---|---|"]
         out += [f"| {s['stage']} | {s['wall_s']} | {s['cpu_s']} |" for s in warm["stages"]]
         end = warm["past_lines_at_the_end"]
+        summary = dict(line.split(None, 1) for line in warm["run_summary"].splitlines()[1:]
+                       if line.strip() and len(line.split(None, 1)) == 2)
+        out += ["", "The warm-up run: " + ", ".join(
+                    f"{k} {v.split()[0]}" for k, v in summary.items() if k != "lines") + "."]
         out += ["", f"Past lines ({warm['past_lines']}, {warm['past_invoices']} invoices) at the "
                 "end (the day's run matches again what the warm-up left): "
                 + ", ".join(f"{k} {v}" for k, v in sorted(end.items())) + ".", "",

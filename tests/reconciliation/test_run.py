@@ -196,11 +196,11 @@ def test_the_history_window_ends_at_the_runs_own_date(engine, tenant, ledger, ma
                                                       monkeypatch) -> None:
     """A run over dated statements (or a backfill) sees the payments of the 730 days before
     its latest line, whatever today is, and none made after it."""
-    from datetime import datetime, timezone
+    from datetime import UTC, datetime
 
     from cashapp.reconciliation import run
 
-    monkeypatch.setattr(run, "utc_now", lambda: datetime(2031, 1, 1, tzinfo=timezone.utc))
+    monkeypatch.setattr(run, "utc_now", lambda: datetime(2031, 1, 1, tzinfo=UTC))
     for number, customer in (("INV-10", "C1"), ("INV-11", "C2"), ("INV-12", "C3"),
                              ("INV-13", "C4")):
         ledger.invoice(number, "100.00", customer=customer)
@@ -218,12 +218,12 @@ def test_the_history_window_ends_at_the_runs_own_date(engine, tenant, ledger, ma
 
 
 def test_the_as_of_date_is_the_latest_line_else_today(monkeypatch) -> None:
-    from datetime import date, datetime, timezone
+    from datetime import UTC, date, datetime
 
     from cashapp.domain.statements import BankLine
     from cashapp.reconciliation import run
 
-    monkeypatch.setattr(run, "utc_now", lambda: datetime(2031, 1, 1, tzinfo=timezone.utc))
+    monkeypatch.setattr(run, "utc_now", lambda: datetime(2031, 1, 1, tzinfo=UTC))
 
     def line(booking: date | None, value: date | None = None) -> BankLine:
         return BankLine(bank_ref="R", entry=0, amount=Decimal(1), currency="EUR",
