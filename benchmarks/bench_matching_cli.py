@@ -307,6 +307,13 @@ def in_memory(scenario: Scenario, *, history: bool = True,
     return results, tasks, time.process_time() - start
 
 
+def on_ledger(scenario: Scenario, ledger: LedgerView) -> list[MatchResult]:
+    """The in-memory matcher on the day's lines against another ledger (the run's: its open
+    items, customers and history), references extracted with that ledger's shapes."""
+    tasks = with_extracted_references(scenario.lines, ledger)
+    return load_matcher().match(tasks, ledger, MatchPolicy())
+
+
 def ledger_differences(memory: LedgerView, cli: LedgerView | None) -> dict[str, int]:
     """How the run's ledger differs from the in-memory one: open items and customers
     missing or extra, fields that differ (counted per field), customers with a history."""
@@ -461,6 +468,7 @@ def _normal(value: object) -> object:
 
 HISTORY = "ledger: no customer history in a fresh database"
 RUN_HISTORY = "ledger: the history the CLI built (not memory's)"
+RUN_LEDGER = "ledger: the past invoices still open (the warm-up left them in review)"
 PRIORITY = ("ledger: ", "remittance advice not linked", "an advice linked", "advice read differently",
             "referred_documents lost", "instructed_amount lost",
             "extra references read in additional_info", "structured_references lost",
@@ -480,14 +488,18 @@ def primary_cause(causes: Sequence[str]) -> str:
 
 def compare(memory: list[MatchResult], memory_tasks: list[LineToMatch],
             day: CliDay, fresh: list[MatchResult] | None = None,
-            history_label: str = HISTORY) -> dict[str, Any]:
+            history_label: str = HISTORY,
+            run_ledger: list[MatchResult] | None = None) -> dict[str, Any]:
     """Lines decided differently (decision or best allocation) and their causes; input
     differences counted over every line too; the wrong automatic decisions in detail.
     ``fresh``: the in-memory results with the run's customer history (none on a fresh
     database); a line whose own input is the same and that ``fresh`` decides as the CLI did
-    differs by that history (``history_label``)."""
+    differs by that history (``history_label``); ``run_ledger``: the in-memory results on the
+    run's whole ledger (its open items too: after a warm-up, the past invoices still open),
+    for the lines left."""
     by_ref = {r.line_key: r for r in day.results}
     without_history = {r.line_key: r for r in fresh or ()}
+    on_run_ledger = {r.line_key: r for r in run_ledger or ()}
     decided: Counter[str] = Counter()
     primary: dict[str, Counter[str]] = defaultdict(Counter)
     all_inputs: Counter[str] = Counter()
@@ -513,6 +525,10 @@ def compare(memory: list[MatchResult], memory_tasks: list[LineToMatch],
         if not causes and other is not None and other.decision is cli.decision and (
                 _best(other) == _best(cli)):
             causes = [history_label]
+        other = on_run_ledger.get(ref)
+        if not causes and other is not None and other.decision is cli.decision and (
+                _best(other) == _best(cli)):
+            causes = [RUN_LEDGER]
         label = "; ".join(causes) or "same input, different decision"
         decided[f"{label} [{truth.category}]"] += 1
         primary[primary_cause(causes)][truth.category] += 1
@@ -574,13 +590,15 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
             total_wall = time.perf_counter() - started - sum(s.wall for s in day.warm_up)
             memory, memory_tasks, memory_cpu = in_memory(scenario)
             fresh, _, _ = in_memory(scenario, history=False)
-            run_history = None
+            run_history = on_run_ledger = None
             if history and day.ledger is not None:
                 run_history, _, _ = in_memory(scenario,
                                               customer_history=day.ledger.customer_history)
+                on_run_ledger = on_ledger(scenario, day.ledger)
             differences = compare(memory, memory_tasks, day,
                                   run_history if run_history is not None else fresh,
-                                  RUN_HISTORY if run_history is not None else HISTORY)
+                                  RUN_HISTORY if run_history is not None else HISTORY,
+                                  on_run_ledger)
             differences["ledger"] = ledger_differences(scenario.ledger, day.ledger)
             differences["history"] = history_comparison(scenario.ledger, day.ledger)
             mt940_effect = mt940_details_effect(scenario, day.files["mt940"])
@@ -612,6 +630,8 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
         "in_memory_without_history": fresh_table,
         "in_memory_with_the_runs_history": (table_of(run_history, scenario.truth)
                                             if run_history is not None else None),
+        "in_memory_on_the_runs_ledger": (table_of(on_run_ledger, scenario.truth)
+                                         if on_run_ledger is not None else None),
         "mt940_additional_info_effect": mt940_effect,
         "run_summary": next(s.stdout for s in day.stages if s.name == "run").strip(),
     }
@@ -675,6 +695,9 @@ def markdown(report: dict[str, Any], day1: dict[str, Any] | None = None) -> str:
         if report.get("in_memory_with_the_runs_history"):
             rows.append(("in memory, with the history the CLI built",
                          report["in_memory_with_the_runs_history"]))
+        if report.get("in_memory_on_the_runs_ledger"):
+            rows.append(("in memory, on the run's ledger (its history and open items)",
+                         report["in_memory_on_the_runs_ledger"]))
         rows.append(("in memory, no history", fresh))
         out += ["", "Overall:", "",
                 "| overall | " + " | ".join(COLUMNS) + " |", "|---|" + "---|" * len(COLUMNS)]
