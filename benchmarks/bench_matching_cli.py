@@ -15,12 +15,20 @@ compared line by line with the in-memory matcher on the same day: every line dec
 differently is attributed to a cause by comparing what the run handed the matcher
 (``reconciliation.run.prepare_run`` on the same database) with the in-memory record.
 
+With the customers' history (the default), the scenario's past goes through the CLI first
+(``warm_up``: the past payments the in-memory ledger's history summarizes, rendered by
+``fixtures.scenarios.past`` as an open-items CSV and statements, then ``import-invoices``,
+``ingest``, ``run``), so the measured day's run has the history its own earlier run applied:
+a steady state. ``CASHAPP_BENCH_HISTORY=0`` measures day 1 on a fresh database instead.
+
 ``python -m benchmarks bench_matching_cli`` (size by CASHAPP_BENCH_LINES, default 6000;
 ``CASHAPP_BENCH_POSTGRES=1`` runs on a fresh PostgreSQL database at 127.0.0.1:5432 instead
 of SQLite; ``CASHAPP_BENCH_ADVICE_IDS=0`` writes the advice emails without the advice number
 the payer quoted on the transfer, so they link by payer, amount and date only). Writes
-benchmarks/out/matching_cli.json (``_postgres`` / ``_no_advice_ids`` variants beside it) and,
-for the default run, the generated tables of benchmarks/matching_cli.md.
+benchmarks/out/matching_cli.json (``_postgres`` / ``_no_advice_ids`` / ``_no_history``
+variants beside it) and, for the default run, the generated tables of
+benchmarks/matching_cli.md (with the day-1 figures of ``matching_cli_no_history.json`` when
+it is of the same size).
 """
 
 from __future__ import annotations
@@ -46,9 +54,12 @@ from typing import Any
 from fixtures.scenarios import Scenario, generate
 from fixtures.scenarios.evaluate import allocation_key, evaluate
 from fixtures.scenarios.files import read_truth, write_files
+from fixtures.scenarios.past import past_of, write_past_files
+from fixtures.scenarios.payments import Truth
 
 import cashapp as cashapp_package
 from benchmarks.bench_matching import COLUMNS, SEED, print_table
+from cashapp.domain.history import CustomerHistory
 from cashapp.domain.proposals import (
     AllocationKind,
     DecisionKind,
@@ -91,6 +102,8 @@ class CliDay:
     inputs: dict[str, LineToMatch] = field(default_factory=dict)  # what the run matched
     ledger: LedgerView | None = None  # the ledger the run matched against
     emails: int = 0
+    warm_up: list[Stage] = field(default_factory=list)  # the past through the CLI (history)
+    past: dict[str, Any] = field(default_factory=dict)  # what the warm-up run did with it
 
 
 def scenario_of_size(lines: int, *, seed: int = SEED) -> Scenario:
@@ -137,10 +150,34 @@ def fresh_database(workdir: Path, *, postgres: bool = False) -> Iterator[str]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def warm_up(scenario: Scenario, workdir: Path, *, database_url: str
+            ) -> tuple[list[Stage], dict[str, Any]]:
+    """The scenario's past through the CLI before the day, as a user's earlier days brought
+    it: the past invoices (``import-invoices``), the past payments as statements (``ingest``
+    per format), one ``cashapp run``. The history the day's run gets is what this run applied
+    (a line left in review is no history). The stages, and what became of the past lines."""
+    past = past_of(scenario)
+    files = write_past_files(past, workdir / "past", FORMATS)
+    stages = [cashapp("import-invoices", str(files["open_items"]), database_url=database_url)]
+    for name in FORMATS:
+        stages.append(cashapp("ingest", str(files[name]), database_url=database_url))
+        stages[-1].name = f"ingest {name}"
+    stages.append(cashapp("run", database_url=database_url))
+    for stage in stages:
+        stage.name = f"past: {stage.name}"
+    return stages, {"lines": len(past.lines), "invoices": len(past.open_items),
+                    "payments": past.payments, "truth": past.truth,
+                    "run_summary": stages[-1].stdout.strip()}
+
+
 def run_cli_day(scenario: Scenario, workdir: Path, *, database_url: str,
-                snapshot_inputs: bool = True, advice_ids: bool = True) -> CliDay:
+                snapshot_inputs: bool = True, advice_ids: bool = True,
+                history: bool = False) -> CliDay:
     """Write the day's files, drive them through the CLI, read back the outcome
-    (``snapshot_inputs``: also keep what the run is about to match, for ``compare``)."""
+    (``snapshot_inputs``: also keep what the run is about to match, for ``compare``;
+    ``history``: the past through the CLI first, ``warm_up``). Only the day's lines are
+    scored: the export's past lines (``PST...``) are kept apart in ``CliDay.past``."""
+    warm, past = warm_up(scenario, workdir, database_url=database_url) if history else ([], {})
     files = write_files(scenario, workdir / "files", FORMATS, split=True, emails=True,
                         advice_ids=advice_ids)
     stages = [cashapp("import-invoices", str(files["open_items"]), database_url=database_url)]
@@ -163,12 +200,31 @@ def run_cli_day(scenario: Scenario, workdir: Path, *, database_url: str,
     rows = [json.loads(text) for text in jsonl.read_text(encoding="utf-8").splitlines()]
     _same_as_csv(rows, csv_path)
     queue = read_review_queue(database_url)
+    truth = read_truth(files["truth"])
     results = results_from_export(rows, queue)
+    if past:
+        past["outcome"] = past_outcome([r for r in results if r.line_key in past["truth"]],
+                                       past["truth"])
+    day_results = [r for r in results if r.line_key in truth]
     format_of = {task.line.bank_ref: FORMATS[n % len(FORMATS)]
                  for n, task in enumerate(scenario.lines)}
-    return CliDay(results=results, truth=read_truth(files["truth"]), stages=stages,
+    return CliDay(results=day_results, truth=truth, stages=stages,
                   files=files, database_url=database_url, export_rows=len(rows),
-                  format_of=format_of, inputs=inputs, ledger=ledger, emails=emails)
+                  format_of=format_of, inputs=inputs, ledger=ledger, emails=emails,
+                  warm_up=warm, past=past)
+
+
+def past_outcome(results: Sequence[MatchResult], truth: dict[str, Truth]) -> dict[str, int]:
+    """The past lines at the end (after the warm-up run and the day's run, which matches
+    again what the warm-up left): applied right or wrong, waiting, by the past's truth."""
+    out: Counter[str] = Counter()
+    for result in results:
+        expected = allocation_key(truth[result.line_key].allocations)
+        if result.decision is DecisionKind.AUTO:
+            out["applied, right" if _best(result) == expected else "applied, wrong"] += 1
+        else:
+            out[f"{result.decision.value}"] += 1
+    return dict(out)
 
 
 def _same_as_csv(rows: list[dict[str, Any]], path: Path) -> None:
@@ -236,15 +292,26 @@ def results_from_export(rows: Sequence[dict[str, Any]],
     return results
 
 
-def in_memory(scenario: Scenario, *, history: bool = True
+def in_memory(scenario: Scenario, *, history: bool = True,
+              customer_history: dict[str, CustomerHistory] | None = None,
               ) -> tuple[list[MatchResult], list[LineToMatch], float]:
     """The in-memory matcher on the same day, as ``bench_matching`` runs it (``history``
-    False: without the customers' payment history, as on a fresh database)."""
+    False: without the customers' payment history, as on a fresh database;
+    ``customer_history``: with that history instead, e.g. the one the CLI's run had)."""
     tasks = with_extracted_references(scenario.lines, scenario.ledger)
     ledger = scenario.ledger if history else replace(scenario.ledger, customer_history={})
+    if customer_history is not None:
+        ledger = replace(scenario.ledger, customer_history=customer_history)
     start = time.process_time()
     results = load_matcher().match(tasks, ledger, MatchPolicy())
     return results, tasks, time.process_time() - start
+
+
+def on_ledger(scenario: Scenario, ledger: LedgerView) -> list[MatchResult]:
+    """The in-memory matcher on the day's lines against another ledger (the run's: its open
+    items, customers and history), references extracted with that ledger's shapes."""
+    tasks = with_extracted_references(scenario.lines, ledger)
+    return load_matcher().match(tasks, ledger, MatchPolicy())
 
 
 def ledger_differences(memory: LedgerView, cli: LedgerView | None) -> dict[str, int]:
@@ -274,7 +341,50 @@ def ledger_differences(memory: LedgerView, cli: LedgerView | None) -> dict[str, 
             out["customer ibans differ"] += 1
     out["customers with a payment history (in memory)"] = len(memory.customer_history)
     out["customers with a payment history (run)"] = len(cli.customer_history)
+    both = memory.customer_history.keys() & cli.customer_history.keys()
+    out["customers with a history in memory, none in the run"] = len(
+        memory.customer_history.keys() - cli.customer_history.keys())
+    out["past payments (in memory)"] = sum(h.payments for h in memory.customer_history.values())
+    out["past payments (run)"] = sum(h.payments for h in cli.customer_history.values())
+    if both:
+        out["customers with the same number of past payments"] = sum(
+            memory.customer_history[c].payments == cli.customer_history[c].payments
+            for c in both)
     return dict(out)
+
+
+def history_comparison(memory: LedgerView, cli: LedgerView | None) -> dict[str, Any]:
+    """Past payments per customer, both sides (mean, median, share of the in-memory count
+    the run has), and how far the run's habit figures are from the in-memory ones."""
+    import statistics
+
+    if cli is None:
+        return {}
+    mine, theirs = memory.customer_history, cli.customer_history
+    counts_mine = [h.payments for h in mine.values()]
+    counts_theirs = [theirs[c].payments if c in theirs else 0 for c in mine]
+    both = [c for c in mine if c in theirs]
+    out: dict[str, Any] = {
+        "customers with a history": {"in memory": len(mine), "run": len(theirs)},
+        "past payments": {"in memory": sum(counts_mine), "run": sum(counts_theirs)},
+        "past payments per customer (mean)": {
+            "in memory": round(statistics.fmean(counts_mine), 2) if counts_mine else 0,
+            "run": round(statistics.fmean(counts_theirs), 2) if counts_theirs else 0},
+        "past payments per customer (median)": {
+            "in memory": statistics.median(counts_mine) if counts_mine else 0,
+            "run": statistics.median(counts_theirs) if counts_theirs else 0},
+    }
+    if both:
+        def gap(name: str) -> float:
+            return round(statistics.median(abs(float(getattr(mine[c], name) or 0)
+                                               - float(getattr(theirs[c], name) or 0))
+                                           for c in both), 3)
+        out["median gap, customers with both"] = {
+            name: gap(name) for name in ("delay_median", "delay_spread", "deduction_share",
+                                         "bundle_share")}
+        out["same usual deduction reason"] = sum(mine[c].usual_reason == theirs[c].usual_reason
+                                                 for c in both)
+    return out
 
 
 def run_inputs(database_url: str) -> tuple[dict[str, LineToMatch], LedgerView]:
@@ -357,7 +467,9 @@ def _normal(value: object) -> object:
 
 
 HISTORY = "ledger: no customer history in a fresh database"
-PRIORITY = (HISTORY, "remittance advice not linked", "an advice linked", "advice read differently",
+RUN_HISTORY = "ledger: the history the CLI built (not memory's)"
+RUN_LEDGER = "ledger: the past invoices still open (the warm-up left them in review)"
+PRIORITY = ("ledger: ", "remittance advice not linked", "an advice linked", "advice read differently",
             "referred_documents lost", "instructed_amount lost",
             "extra references read in additional_info", "structured_references lost",
             "counterparty_account lost",
@@ -375,13 +487,19 @@ def primary_cause(causes: Sequence[str]) -> str:
 
 
 def compare(memory: list[MatchResult], memory_tasks: list[LineToMatch],
-            day: CliDay, fresh: list[MatchResult] | None = None) -> dict[str, Any]:
+            day: CliDay, fresh: list[MatchResult] | None = None,
+            history_label: str = HISTORY,
+            run_ledger: list[MatchResult] | None = None) -> dict[str, Any]:
     """Lines decided differently (decision or best allocation) and their causes; input
     differences counted over every line too; the wrong automatic decisions in detail.
-    ``fresh``: the in-memory results without the customers' history; a line whose own input
-    is the same and that ``fresh`` decides as the CLI did differs by that history."""
+    ``fresh``: the in-memory results with the run's customer history (none on a fresh
+    database); a line whose own input is the same and that ``fresh`` decides as the CLI did
+    differs by that history (``history_label``); ``run_ledger``: the in-memory results on the
+    run's whole ledger (its open items too: after a warm-up, the past invoices still open),
+    for the lines left."""
     by_ref = {r.line_key: r for r in day.results}
     without_history = {r.line_key: r for r in fresh or ()}
+    on_run_ledger = {r.line_key: r for r in run_ledger or ()}
     decided: Counter[str] = Counter()
     primary: dict[str, Counter[str]] = defaultdict(Counter)
     all_inputs: Counter[str] = Counter()
@@ -406,7 +524,11 @@ def compare(memory: list[MatchResult], memory_tasks: list[LineToMatch],
         other = without_history.get(ref)
         if not causes and other is not None and other.decision is cli.decision and (
                 _best(other) == _best(cli)):
-            causes = [HISTORY]
+            causes = [history_label]
+        other = on_run_ledger.get(ref)
+        if not causes and other is not None and other.decision is cli.decision and (
+                _best(other) == _best(cli)):
+            causes = [RUN_LEDGER]
         label = "; ".join(causes) or "same input, different decision"
         decided[f"{label} [{truth.category}]"] += 1
         primary[primary_cause(causes)][truth.category] += 1
@@ -455,19 +577,30 @@ def table_of(results: list[MatchResult], truth: dict[str, Any]) -> dict[str, dic
 
 
 def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
-            advice_ids: bool = True) -> dict[str, Any]:
-    """The whole benchmark at ``lines`` lines: CLI table, in-memory table, the differences."""
+            advice_ids: bool = True, history: bool = True) -> dict[str, Any]:
+    """The whole benchmark at ``lines`` lines: CLI table, in-memory table, the differences
+    (``history``: the scenario's past through the CLI first, ``warm_up``)."""
     scenario = scenario_of_size(lines)
     with tempfile.TemporaryDirectory(prefix="cashapp-cli-bench-") as tmp:
         folder = workdir or Path(tmp)
         with fresh_database(folder, postgres=postgres) as url:
             started = time.perf_counter()
-            day = run_cli_day(scenario, folder, database_url=url, advice_ids=advice_ids)
-            total_wall = time.perf_counter() - started
+            day = run_cli_day(scenario, folder, database_url=url, advice_ids=advice_ids,
+                              history=history)
+            total_wall = time.perf_counter() - started - sum(s.wall for s in day.warm_up)
             memory, memory_tasks, memory_cpu = in_memory(scenario)
             fresh, _, _ = in_memory(scenario, history=False)
-            differences = compare(memory, memory_tasks, day, fresh)
+            run_history = on_run_ledger = None
+            if history and day.ledger is not None:
+                run_history, _, _ = in_memory(scenario,
+                                              customer_history=day.ledger.customer_history)
+                on_run_ledger = on_ledger(scenario, day.ledger)
+            differences = compare(memory, memory_tasks, day,
+                                  run_history if run_history is not None else fresh,
+                                  RUN_HISTORY if run_history is not None else HISTORY,
+                                  on_run_ledger)
             differences["ledger"] = ledger_differences(scenario.ledger, day.ledger)
+            differences["history"] = history_comparison(scenario.ledger, day.ledger)
             mt940_effect = mt940_details_effect(scenario, day.files["mt940"])
     count = len(scenario.lines)
     cli_table = table_of(day.results, day.truth)
@@ -480,51 +613,95 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
     cli_table["overall"]["seconds_per_1000_lines"] = round(total_wall / count * 1000, 3)
     cli_table["overall"]["cpu_seconds_per_1000_lines"] = round(cpu / count * 1000, 3)
     memory_table["overall"]["cpu_seconds_per_1000_lines"] = round(memory_cpu / count * 1000, 3)
+    past = day.past
     return {
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                     "load_average_after": [round(x, 2) for x in os.getloadavg()]},
         "seed": SEED, "lines": count, "database": "postgresql" if postgres else "sqlite",
-        "advice_ids": advice_ids,
+        "advice_ids": advice_ids, "history": history,
         "emails": day.emails, "export_rows": day.export_rows,
         "stages": stage_rows, "total_wall_s": round(total_wall, 2), "total_cpu_s": round(cpu, 2),
+        "warm_up": {"stages": [{"stage": s.name, "wall_s": round(s.wall, 2),
+                                "cpu_s": round(s.cpu, 2)} for s in day.warm_up],
+                    "past_lines": past.get("lines", 0), "past_invoices": past.get("invoices", 0),
+                    "past_lines_at_the_end": past.get("outcome", {}),
+                    "run_summary": past.get("run_summary", "")} if history else {},
         "cli": cli_table, "in_memory": memory_table, "differences": differences,
         "in_memory_without_history": fresh_table,
+        "in_memory_with_the_runs_history": (table_of(run_history, scenario.truth)
+                                            if run_history is not None else None),
+        "in_memory_on_the_runs_ledger": (table_of(on_run_ledger, scenario.truth)
+                                         if on_run_ledger is not None else None),
         "mt940_additional_info_effect": mt940_effect,
         "run_summary": next(s.stdout for s in day.stages if s.name == "run").strip(),
     }
 
 
-def markdown(report: dict[str, Any]) -> str:
-    """The generated tables of matching_cli.md."""
+def markdown(report: dict[str, Any], day1: dict[str, Any] | None = None) -> str:
+    """The generated tables of matching_cli.md (``day1``: the report of the same day on a
+    fresh database without the warm-up, ``CASHAPP_BENCH_HISTORY=0``)."""
+    warm = report.get("warm_up") or {}
     out = [f"Generated {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: seed "
            f"{report['seed']}, {report['lines']} lines, {report['emails']} advice emails, "
-           f"{report['database']}, load average after the run "
-           f"{report['machine']['load_average_after']}.", "",
-           "| stage | wall s | CPU s | wall s / 1000 lines | CPU s / 1000 lines |",
-           "|---|---|---|---|---|"]
+           f"{report['database']}, "
+           + (f"after a warm-up of {warm['past_lines']} past payments through the CLI"
+              if warm else "a fresh database (no history)")
+           + f"; load average after the run {report['machine']['load_average_after']}.", ""]
+    if warm:
+        out += ["Warm-up (the past through the CLI, before the measured day):", "",
+                "| stage | wall s | CPU s |", "|---|---|---|"]
+        out += [f"| {s['stage']} | {s['wall_s']} | {s['cpu_s']} |" for s in warm["stages"]]
+        end = warm["past_lines_at_the_end"]
+        summary = dict(line.split(None, 1) for line in warm["run_summary"].splitlines()[1:]
+                       if line.strip() and len(line.split(None, 1)) == 2)
+        out += ["", "The warm-up run: " + ", ".join(
+                    f"{k} {v.split()[0]}" for k, v in summary.items() if k != "lines") + "."]
+        out += ["", f"Past lines ({warm['past_lines']}, {warm['past_invoices']} invoices) at the "
+                "end (the day's run matches again what the warm-up left): "
+                + ", ".join(f"{k} {v}" for k, v in sorted(end.items())) + ".", "",
+                "The measured day:", ""]
+    out += ["| stage | wall s | CPU s | wall s / 1000 lines | CPU s / 1000 lines |",
+            "|---|---|---|---|---|"]
     for s in report["stages"]:
         out.append(f"| {s['stage']} | {s['wall_s']} | {s['cpu_s']} | "
                    f"{s['wall_s_per_1000_lines']} | {s['cpu_s_per_1000_lines']} |")
     per = report["lines"] / 1000
     out += [f"| **total** | {report['total_wall_s']} | {report['total_cpu_s']} | "
             f"{report['total_wall_s'] / per:.3f} | {report['total_cpu_s'] / per:.3f} |", "",
-            "Rates in %; each cell CLI (in-memory where it differs).", "",
-            "| category | lines | " + " | ".join(COLUMNS) + " |",
-            "|---|---|" + "---|" * len(COLUMNS)]
+            "Rates in %; each cell CLI (in-memory where it differs)"
+            + ("; last columns: the CLI on day 1 (a fresh database, no history)." if day1
+               else "."), "",
+            "| category | lines | " + " | ".join(COLUMNS) + " |"
+            + (" automatic, day 1 | right in any form, day 1 |" if day1 else ""),
+            "|---|---|" + "---|" * (len(COLUMNS) + (2 if day1 else 0))]
     for name, row in report["cli"].items():
         other = report["in_memory"].get(name, {})
         cells = []
         for column in COLUMNS:
             mine, theirs = _fmt(row.get(column)), _fmt(other.get(column))
             cells.append(mine if mine == theirs else f"{mine} ({theirs})")
+        if day1:
+            first = day1["cli"].get(name, {})
+            cells += [_fmt(first.get("automatic")), _fmt(first.get("right_any_form"))]
         out.append(f"| {name} | {row['lines']} | " + " | ".join(cells) + " |")
     fresh = report.get("in_memory_without_history")
     if fresh:
-        out += ["", "Overall, and the in-memory matcher without the customers' payment history "
-                "(what a fresh database has: no command loads past payments):", "",
+        rows: list[tuple[str, dict[str, Any]]] = [
+            ("cli, " + ("after the warm-up (steady state)" if warm else "fresh database (day 1)"),
+             report["cli"])]
+        if day1:
+            rows.append(("cli, fresh database (day 1, no history)", day1["cli"]))
+        rows.append(("in memory (a year of history per customer)", report["in_memory"]))
+        if report.get("in_memory_with_the_runs_history"):
+            rows.append(("in memory, with the history the CLI built",
+                         report["in_memory_with_the_runs_history"]))
+        if report.get("in_memory_on_the_runs_ledger"):
+            rows.append(("in memory, on the run's ledger (its history and open items)",
+                         report["in_memory_on_the_runs_ledger"]))
+        rows.append(("in memory, no history", fresh))
+        out += ["", "Overall:", "",
                 "| overall | " + " | ".join(COLUMNS) + " |", "|---|" + "---|" * len(COLUMNS)]
-        for label, table in (("cli", report["cli"]), ("in memory", report["in_memory"]),
-                             ("in memory, no history", fresh)):
+        for label, table in rows:
             out.append(f"| {label} | " + " | ".join(_fmt(table["overall"].get(c))
                                                      for c in COLUMNS) + " |")
     diff = report["differences"]
@@ -550,6 +727,18 @@ def markdown(report: dict[str, Any]) -> str:
                 f"{_fmt(row['auto_precision'])} | {_fmt(row['right_any_form'])} |"
                 for label, row in effect.items()]
         out.append("")
+    if diff.get("history"):
+        out += ["Customers' payment history: what the day's run had against the in-memory "
+                "ledger's:", "", "| history | in memory | run |", "|---|---|---|"]
+        for name, value in diff["history"].items():
+            if isinstance(value, dict) and set(value) == {"in memory", "run"}:
+                out.append(f"| {name} | {value['in memory']} | {value['run']} |")
+            elif isinstance(value, dict):
+                out.append(f"| {name} | " + ", ".join(f"{k} {v}" for k, v in value.items())
+                           + " | |")
+            else:
+                out.append(f"| {name} | {value} | |")
+        out.append("")
     if diff.get("ledger"):
         out += ["Ledger the run matched against, compared with the in-memory one:", "",
                 "| ledger | count |", "|---|---|"]
@@ -570,9 +759,10 @@ def _fmt(value: object) -> str:
     return str(value)
 
 
-def write_report(report: dict[str, Any], path: Path = REPORT) -> None:
+def write_report(report: dict[str, Any], path: Path = REPORT,
+                 day1: dict[str, Any] | None = None) -> None:
     """Replace the generated part of ``path`` (between the markers), keep the rest."""
-    generated = f"{BEGIN}\n{markdown(report)}{END}\n"
+    generated = f"{BEGIN}\n{markdown(report, day1)}{END}\n"
     text = path.read_text(encoding="utf-8") if path.exists() else f"# Matching through the CLI\n\n{BEGIN}\n{END}\n"
     head, _, rest = text.partition(BEGIN)
     _, _, tail = rest.partition(END)
@@ -583,8 +773,9 @@ def main() -> None:
     lines = int(os.environ.get("CASHAPP_BENCH_LINES", "6000"))
     postgres = os.environ.get("CASHAPP_BENCH_POSTGRES", "") not in ("", "0")
     advice_ids = os.environ.get("CASHAPP_BENCH_ADVICE_IDS", "1") != "0"
+    history = os.environ.get("CASHAPP_BENCH_HISTORY", "1") != "0"
     keep = os.environ.get("CASHAPP_BENCH_KEEP")  # a folder to keep the files and database in
-    report = measure(lines, postgres=postgres, advice_ids=advice_ids,
+    report = measure(lines, postgres=postgres, advice_ids=advice_ids, history=history,
                      workdir=Path(keep) if keep else None)
     print_table(f"cli ({report['database']}): {report['total_wall_s']} s wall, "
                 f"{report['total_cpu_s']} s CPU (rates in %)", report["cli"])
@@ -595,10 +786,15 @@ def main() -> None:
                      indent=1))
     out = Path(__file__).parent / "out"
     out.mkdir(exist_ok=True)
-    suffix = ("_postgres" if postgres else "") + ("" if advice_ids else "_no_advice_ids")
+    suffix = (("_postgres" if postgres else "") + ("" if advice_ids else "_no_advice_ids")
+              + ("" if history else "_no_history"))
     (out / f"matching_cli{suffix}.json").write_text(json.dumps(report, indent=2, default=str))
     if not suffix:
-        write_report(report)
+        day1_path = out / "matching_cli_no_history.json"
+        day1 = json.loads(day1_path.read_text()) if day1_path.exists() else None
+        if day1 is not None and day1.get("lines") != report["lines"]:
+            day1 = None
+        write_report(report, day1=day1)
 
 
 if __name__ == "__main__":

@@ -48,3 +48,40 @@ def test_a_small_day_through_the_cli_is_scored_and_right_where_automatic(tmp_pat
     auto = sum(r.decision is DecisionKind.AUTO for r in day.results)
     assert auto == round(overall["automatic"] * (overall["lines"] - (
         table.get("non_payment", {}).get("lines", 0) or 0)))
+
+
+def test_the_warm_up_gives_the_day_the_history_the_cli_built(tmp_path: Path) -> None:
+    """The past through the CLI first (invoices, statements, a run), then the day: the day's
+    run has a history built from the warm-up's own applications, the past lines are not
+    scored, and nothing is applied wrongly."""
+    from benchmarks.bench_matching_cli import history_comparison
+    from fixtures.scenarios.past import past_of
+
+    scenario = generate(seed=32, customers=20, open_items=100, lines=20)
+    past = past_of(scenario)
+    assert len(past.lines) == len(scenario.past) > 0
+    assert {i.invoice_number for i in past.open_items} == {
+        i.invoice_number for p in scenario.past for i in p.invoices}
+    assert all(line.booking_date == past.payments[line.bank_ref].paid_on for line in past.lines)
+    assert all(line.amount == past.payments[line.bank_ref].paid for line in past.lines)
+    day = run_cli_day(scenario, tmp_path, database_url=f"sqlite:///{tmp_path / 'cashapp.db'}",
+                      history=True)
+
+    assert [s.name for s in day.warm_up] == ["past: import-invoices", "past: ingest camt",
+                                             "past: ingest mt940", "past: ingest ofx",
+                                             "past: run"]
+    assert {r.line_key for r in day.results} == {t.line.bank_ref for t in scenario.lines}
+    outcome = day.past["outcome"]
+    assert sum(outcome.values()) == len(past.lines)
+    assert outcome.get("applied, wrong", 0) == 0
+    assert outcome["applied, right"] >= 0.8 * len(past.lines)
+    table = table_of(day.results, day.truth)
+    assert table["overall"]["auto_precision"] == 1.0
+    assert day.ledger is not None
+    history = history_comparison(scenario.ledger, day.ledger)
+    built, known = history["past payments"]["run"], history["past payments"]["in memory"]
+    assert 0 < built <= known
+    assert history["customers with a history"]["run"] <= len(scenario.ledger.customer_history)
+    ledger = ledger_differences(scenario.ledger, day.ledger)
+    assert ledger["open items missing"] == 0  # the day's items all there; the past's left
+    assert ledger["customers with a payment history (run)"] > 0

@@ -167,3 +167,69 @@ def test_a_refused_line_goes_to_review_without_undoing_its_chunk(
         (True, "suggested", False),
     ]
     assert ledger.open_minor("INV-1") == 0
+
+
+def _statement(engine, tenant, *lines: tuple[str, str, str, str]) -> dict[str, int]:
+    """Store lines ``(bank_ref, amount, text, ISO booking date)``; their ids by bank_ref."""
+    import uuid
+    from datetime import date
+
+    from cashapp.domain.statements import BankLine, Statement, StatementFile
+    from cashapp.reconciliation.ingest import store_statement_file
+    from cashapp.storage.repositories.bank import list_lines_without_live_application
+    from cashapp.storage.transactions import write_transaction
+
+    parsed = StatementFile(format="test", statements=[Statement(
+        id=uuid.uuid4().hex, account="DE00TEST", currency="EUR",
+        lines=[BankLine(bank_ref=ref, entry=n, amount=Decimal(amount), currency="EUR",
+                        booking_date=date.fromisoformat(day), counterparty_name="Payer Ltd",
+                        remittance_text=text)
+               for n, (ref, amount, text, day) in enumerate(lines)])])
+    with write_transaction(engine) as session:
+        store_statement_file(session, tenant, parsed, sha256=uuid.uuid4().hex * 2,
+                             filename=f"{uuid.uuid4().hex}.xml")
+        return {row.bank_ref: int(row.id or 0)
+                for row in list_lines_without_live_application(session, tenant)}
+
+
+def test_the_history_window_ends_at_the_runs_own_date(engine, tenant, ledger, make_proposal,
+                                                      monkeypatch) -> None:
+    """A run over dated statements (or a backfill) sees the payments of the 730 days before
+    its latest line, whatever today is, and none made after it."""
+    from datetime import UTC, datetime
+
+    from cashapp.reconciliation import run
+
+    monkeypatch.setattr(run, "utc_now", lambda: datetime(2031, 1, 1, tzinfo=UTC))
+    for number, customer in (("INV-10", "C1"), ("INV-11", "C2"), ("INV-12", "C3"),
+                             ("INV-13", "C4")):
+        ledger.invoice(number, "100.00", customer=customer)
+    ids = _statement(engine, tenant, ("OLD", "100.00", "INV-10", "2023-10-01"),
+                     ("PAID", "100.00", "INV-11", "2025-10-20"),
+                     ("LATER", "100.00", "INV-12", "2025-12-01"),
+                     ("TODAY", "100.00", "INV-13", "2025-11-05"))
+    for ref, number in (("OLD", "INV-10"), ("PAID", "INV-11"), ("LATER", "INV-12")):
+        ledger.apply(ids[ref], make_proposal(("invoice", number, "100.00")))
+    with read_session(engine) as session:
+        work = run.prepare_run(session, tenant)
+    assert [task.line.bank_ref for task in work.tasks] == ["TODAY"]
+    # as of 2025-11-05: 2023-10-01 is more than 730 days before, 2025-12-01 after it
+    assert set(work.ledger.customer_history) == {"C2"}
+
+
+def test_the_as_of_date_is_the_latest_line_else_today(monkeypatch) -> None:
+    from datetime import UTC, date, datetime
+
+    from cashapp.domain.statements import BankLine
+    from cashapp.reconciliation import run
+
+    monkeypatch.setattr(run, "utc_now", lambda: datetime(2031, 1, 1, tzinfo=UTC))
+
+    def line(booking: date | None, value: date | None = None) -> BankLine:
+        return BankLine(bank_ref="R", entry=0, amount=Decimal(1), currency="EUR",
+                        booking_date=booking, value_date=value)
+
+    assert run.as_of_date([line(date(2025, 1, 2)), line(date(2025, 3, 1)),
+                           line(None, date(2025, 2, 1))]) == date(2025, 3, 1)
+    assert run.as_of_date([line(None, date(2025, 2, 1))]) == date(2025, 2, 1)
+    assert run.as_of_date([line(None)]) == run.as_of_date([]) == date(2031, 1, 1)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from cashapp.core.clock import utc_now
@@ -58,7 +58,11 @@ class RunWork:
 
 def prepare_run(session: Session, tenant: int) -> RunWork:
     """The lines to match, with the references found in their text and linked advices, and
-    the ledger with each customer's payment habits (one query over past applications)."""
+    the ledger with each customer's payment habits (one query over past applications).
+
+    The habits are the payments of the ``HISTORY_WINDOW`` up to the run's as-of date
+    (``as_of_date``: the latest booking date of the lines matched), not up to today, so a
+    run over dated statements or a backfill sees the history of its own time."""
     open_items = list_open_items(session, tenant)
     customers = list_customers(session, tenant)
     shapes = learn_shapes(
@@ -80,12 +84,20 @@ def prepare_run(session: Session, tenant: int) -> RunWork:
                 remittances=tuple(advices.get(keyed.key, ())),
             )
         )
+    as_of = as_of_date(keyed.line for keyed in lines)
     history = summarize_history(
-        list_past_payments(session, tenant, since=utc_now().date() - HISTORY_WINDOW),
+        list_past_payments(session, tenant, since=as_of - HISTORY_WINDOW, until=as_of),
         open_items=open_items,
     )
     ledger = LedgerView(open_items=open_items, customers=customers, customer_history=history)
     return RunWork(tasks=tasks, ledger=ledger)
+
+
+def as_of_date(lines: Iterable[BankLine]) -> date:
+    """The date a run stands at: the latest booking (else value) date among its lines;
+    today when no line is dated."""
+    dates = [d for line in lines if (d := line.booking_date or line.value_date) is not None]
+    return max(dates, default=utc_now().date())
 
 
 def link_advices(

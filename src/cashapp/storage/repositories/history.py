@@ -28,10 +28,11 @@ from cashapp.storage.tables import (
 
 
 def list_past_payments(
-    session: Session, tenant_id: int, *, since: date | None = None,
+    session: Session, tenant_id: int, *, since: date | None = None, until: date | None = None,
     excluding: Collection[int] = (),
 ) -> list[PastPayment]:
-    """Live applications of incoming bank lines (paid on or after ``since``) to invoices,
+    """Live applications of incoming bank lines (paid on or after ``since``, on or before
+    ``until``) to invoices,
     one per application and customer, oldest first. Write-offs (discounts, bank charges,
     tolerated differences) are the seller's policy, not a payer's habit: left out.
     Applications whose id is in ``excluding`` are left out too (training labels)."""
@@ -58,6 +59,8 @@ def list_past_payments(
     )
     if since is not None:
         query = query.where(paid_on >= since)
+    if until is not None:
+        query = query.where(paid_on <= until)
     invoices: dict[tuple[int, str], dict[str, PastInvoice]] = defaultdict(dict)
     dates: dict[tuple[int, str], date] = {}
     paid: dict[tuple[int, str], Decimal] = defaultdict(Decimal)
