@@ -19,7 +19,6 @@ from cashapp.matcher.candidates import build_context
 from cashapp.matcher.features import FEATURES, FeatureBuilder
 from cashapp.matcher.habits import DELAY_CLIP, HABITS
 from cashapp.matcher.index import build_index
-from cashapp.matcher.rivals import RIVALS
 
 IBAN = "DE89370400440532013000"
 CUSTOMERS = [Customer(customer_id="C1", name="Müller Maschinenbau GmbH", ibans=(IBAN,)),
@@ -58,10 +57,8 @@ def features(amount: str, text: str, items: list[OpenItem], *, account: str = IB
             for c, row in zip(ctx.candidates, rows, strict=True)}
 
 
-def test_habit_features_are_named_then_rivals_last() -> None:
-    start = FEATURES.index(HABITS[0])
-    assert FEATURES[start:start + len(HABITS)] == HABITS
-    assert FEATURES[-len(RIVALS):] == RIVALS
+def test_habit_features_are_named_and_last() -> None:
+    assert FEATURES[-len(HABITS):] == HABITS
     assert len(set(FEATURES)) == len(FEATURES)
 
 
@@ -75,10 +72,6 @@ def test_the_usual_delay_separates_two_items_of_the_same_amount() -> None:
     assert b["delay_fit_margin"] == pytest.approx(-15.0)
     assert a["delay_fit_margin"] == pytest.approx(15.0)
     assert b["history_payments"] == pytest.approx(math.log1p(12))
-    # each twin sees how well the other fits the habit: both fitting badly reads differently
-    assert b["rival_delay_fit"] == a["delay_vs_usual"]
-    assert a["rival_delay_fit"] == b["delay_vs_usual"] == 0.0
-    assert a["best_other_delay_fit"] == 0.0
 
 
 def test_a_new_customer_has_unknown_habits_not_zero() -> None:

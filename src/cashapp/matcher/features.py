@@ -21,7 +21,6 @@ from cashapp.matcher.candidates import LineContext
 from cashapp.matcher.habits import HABIT_DOCS, HABITS, delay_vs_usual, habit_values
 from cashapp.matcher.index import LedgerIndex
 from cashapp.matcher.normalize import fold, reference_key
-from cashapp.matcher.rivals import RIVAL_DOCS, RIVALS, rival_values
 
 FEATURE_DOCS: dict[str, str] = {
     "n_items": "invoices in the allocation",
@@ -55,7 +54,6 @@ FEATURE_DOCS: dict[str, str] = {
     "same_fit_alternatives": "other candidates of the line with the same difference and delta",
     "other_customer_fits": "candidates of other customers whose difference is as good",
     **HABIT_DOCS,  # customer history (matcher/habits.py)
-    **RIVAL_DOCS,  # how reliable the habit evidence against rivals is (matcher/rivals.py)
 }
 FEATURES: tuple[str, ...] = tuple(FEATURE_DOCS)
 DIFFERENCES = ("exact", "over", "remitted", "discount", "discount_late", "reason",
@@ -67,8 +65,7 @@ _NON_PAYMENT = re.compile(
     r"\b(interest|zins|card|visa|mastercard|payout|refund|erstattung|umbuchung|insurance|"
     r"versicherung|dividend|darlehen|loan|tax refund|finanzamt|stripe|paypal|acquir)", re.I)
 _TOKEN = re.compile(r"[^\s,;:()]+")
-_FIRST_HABIT = FEATURES.index(HABITS[0])
-_FIRST_RIVAL = FEATURES.index(RIVALS[0])
+_FIRST_HABIT = len(FEATURES) - len(HABITS)
 
 
 def _customer_amounts(index: LedgerIndex, customer_id: str, cache: dict[str, Counter[int]]
@@ -163,10 +160,8 @@ class FeatureBuilder:
             rivals = [d for m, (d, c) in enumerate(zip(delay_fits, ctx.candidates, strict=True))
                       if m != n and (c.settlement.difference, c.settlement.delta) == fit
                       and not math.isnan(d)]
-            row[_FIRST_HABIT:_FIRST_RIVAL] = habit_values(histories[n], cand, delay_fits[n],
-                                                          min(rivals, default=math.nan))
-        out[:, _FIRST_RIVAL:] = rival_values(
-            delay_fits, [(c.settlement.difference, c.settlement.delta) for c in ctx.candidates])
+            row[_FIRST_HABIT:] = habit_values(histories[n], cand, delay_fits[n],
+                                              min(rivals, default=math.nan))
         return out
 
     def _fuzzy(self, ctx: LineContext) -> dict[int, float]:
