@@ -119,14 +119,6 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
         and all(ctx.hits[p].strength >= 0.9 for p in c.items)
         for forms in out.values() for c in forms)
     highest = max(w[1] for w in windows)
-    if settled_by_reference:
-        # the text names another customer's items than the identified payer's (a mistyped
-        # or look-alike number): the payer's own items of exactly this amount are rivals
-        for payer in sorted(identified, key=lambda p: -p.score)[:3]:
-            if payer.customer_id not in by_customer:
-                for pos in index.customer_amount_items(payer.customer_id, amount_minor)[:4]:
-                    if index.items[pos].currency == facts.currency:
-                        add(payer.customer_id, (pos,), "subset")
     for payer in sorted(identified, key=lambda p: -p.score)[: 0 if settled_by_reference else 3]:
         for pos in index.customer_amount_items(payer.customer_id, amount_minor)[:8]:
             if index.items[pos].currency == facts.currency:
