@@ -3,7 +3,8 @@ and loads; one trained on nonsense labels measures worse and is refused."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+import json
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from cashapp.matcher.model import load_scorer
 from cashapp.training.matcher_dataset import LabelledSet
 from cashapp.training.matcher_ship import generated_set
-from cashapp.training.matcher_train import train_matcher
+from cashapp.training.matcher_train import Measures, recorded_measures, train_matcher
 
 SIZE = {"customers": 150, "open_items": 1500, "lines": 500}
 
@@ -34,3 +35,20 @@ def test_promotes_only_a_model_that_is_not_worse(tmp_path: Path) -> None:
     second = train_matcher([scrambled(t) for t in train], evaluation, tmp_path, version="t2")
     assert not second.promoted
     assert load_scorer(tmp_path).version == "t1"
+
+
+def test_a_model_on_other_features_is_compared_by_what_it_recorded(tmp_path: Path) -> None:
+    # today's code cannot load it (other feature list): what it measured on the same
+    # evaluation set when promoted is the bar, so a feature change cannot promote a worse model
+    old = Measures(lines=100, payments=90, automatic=0.95, auto_precision=1.0, auto_wrong=0,
+                   right_any_form=0.99, non_payments_applied=0)
+    (tmp_path / "model.json").write_text(json.dumps(
+        {"version": "old", "features": ["gone"], "evaluation": asdict(old)}))
+    worse = Measures(lines=100, payments=90, automatic=0.94, auto_precision=1.0, auto_wrong=0,
+                     right_any_form=0.99, non_payments_applied=0)
+    assert recorded_measures(tmp_path, worse) == old
+    assert not worse.at_least_as_good_as(old, 0.999)
+    other_set = Measures(lines=50, payments=45, automatic=0.9, auto_precision=1.0,
+                         auto_wrong=0, right_any_form=0.99, non_payments_applied=0)
+    assert recorded_measures(tmp_path, other_set) is None
+    assert recorded_measures(tmp_path / "empty", worse) is None

@@ -9,9 +9,10 @@ MODEL_CARD.md only when it measures at least as well. ``cashapp train`` calls it
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from cashapp.domain.proposals import DecisionKind
 from cashapp.matcher.api import MatchPolicy
 from cashapp.matcher.features import CATEGORICAL, FEATURES
 from cashapp.matcher.model import (
+    MANIFEST,
     ArtifactError,
     Scorer,
     grouped_line_scores,
@@ -149,6 +151,19 @@ def measure(scorer: Scorer, sets: Sequence[LabelledSet], policy: MatchPolicy) ->
                     non_payments_applied=applied_non)
 
 
+def recorded_measures(model_dir: Path, new: Measures) -> Measures | None:
+    """What the model in place measured when it was promoted (its manifest), when today's
+    code cannot load it (trained on another feature list) and the evaluation set is the same
+    size: a retrain that changes the features must still beat it, not just any empty
+    directory. None when there is no such record."""
+    try:
+        recorded = json.loads((model_dir / MANIFEST).read_text())["evaluation"]
+        old = Measures(**{f.name: recorded[f.name] for f in fields(Measures)})
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return old if (old.lines, old.payments) == (new.lines, new.payments) else None
+
+
 def train_matcher(
     train: Sequence[LabelledSet],
     evaluation: Sequence[LabelledSet],
@@ -168,7 +183,7 @@ def train_matcher(
     try:
         current: Measures | None = measure(load_scorer(model_dir), evaluation, policy)
     except ArtifactError:
-        current = None
+        current = recorded_measures(model_dir, new)
     if current is not None and not new.at_least_as_good_as(current, policy.auto_precision):
         return TrainingReport(version, False, "measures worse than the model in place",
                               new, current, table.lines, len(table.labels), None)
