@@ -67,7 +67,8 @@ def measure_point(lines: int, items: int, counts: list[int], queue: mp.Queue) ->
     gc.collect()
     empty_rss = _status_mb("VmRSS")
     start = time.perf_counter()
-    scenario = generate(seed=77, customers=items // 10, open_items=items, lines=lines)
+    scenario = generate(seed=77, customers=items // 10, open_items=items, lines=lines,
+                        keep_past=False)
     generated = time.perf_counter() - start
     gc.collect()
     base_rss = _status_mb("VmRSS")
