@@ -51,6 +51,8 @@ def parse_amount(text: str, currency: str) -> Decimal:
     ):
         if sign == "+" or not digits.strip("0"):  # +5 is 5, -0.00 is 0.00
             sign = ""
+        elif places and len(fraction) == places:  # the text is already the exact amount
+            return Decimal(raw)
         return Decimal(f"{sign}{whole}.{fraction.ljust(places, '0')}" if places else sign + whole)
     return _parse_amount_strictly(raw, currency, places)
 
@@ -105,7 +107,11 @@ def _date(raw: str) -> date | None:
 
 def text_value(raw: str) -> str:
     """Element text: whitespace collapsed, character and entity references decoded."""
-    value = " ".join(raw.split())
+    value = raw.strip()
+    # Fast path: no run of spaces and no other whitespace left (every whitespace
+    # character but the ASCII space is unprintable), so splitting and joining changes nothing.
+    if not value.isprintable() or "  " in value:
+        value = " ".join(value.split())
     if "&" in value:
         value = html.unescape(value)
     return value
