@@ -38,6 +38,7 @@ from typing import NoReturn
 
 from cashapp.core.errors import StatementParseError
 from cashapp.domain.statements import BankLine, LineStatus, Statement, StatementFile
+from cashapp.extractors.statements.line_builder import bank_line
 from cashapp.extractors.statements.ofx_values import (
     OfxValueError,
     parse_amount,
@@ -347,25 +348,28 @@ class _Reader:
         """``(STMTTRN | INVTRAN, offset, leaf values)`` of each transaction in the statement."""
         text = self.text
         blocks: list[Block] = []
+        append = blocks.append
+        search, end_search, leaves = _TRANSACTION.search, _TRANSACTION_END.search, _LEAF.findall
         position = start
         invlist_end = text.find("</INVTRANLIST>", start, end)
         invlist_end = end if invlist_end < 0 else invlist_end
         while True:
-            match = _TRANSACTION.search(text, position, end)
+            match = search(text, position, end)
             if match is None:
                 self.check_closed(blocks, start, end)
                 return blocks
-            stop = _TRANSACTION_END.search(text, match.end(), end)
+            block_kind = match[1]
+            block_start, block_body = match.span()
+            stop = end_search(text, block_body, end)
             block_end = stop.start() if stop else end
-            if match.group(1) == "INVTRAN":  # TOTAL and the like follow </INVTRAN>
-                following = _TRANSACTION.search(text, block_end, end)
-                list_end = invlist_end if invlist_end > match.end() else end
+            if block_kind == "INVTRAN":  # TOTAL and the like follow </INVTRAN>
+                following = search(text, block_end, end)
+                list_end = invlist_end if invlist_end > block_body else end
                 block_end = min(following.start() if following else end, list_end)
-            values = dict(_LEAF.findall(text, match.end(), block_end))
-            blocks.append((match.group(1), match.start(), values))
+            append((block_kind, block_start, dict(leaves(text, block_body, block_end))))
             if len(blocks) > MAX_TRANSACTIONS:
-                self.fail(match.start(), f"more than {MAX_TRANSACTIONS} transactions")
-            position = max(block_end, match.end())
+                self.fail(block_start, f"more than {MAX_TRANSACTIONS} transactions")
+            position = block_end if block_end > block_body else block_body
 
     def check_closed(self, blocks: list[Block], start: int, end: int) -> None:
         """When the bank closes ``STMTTRN`` aggregates, every one must be closed: a lost or
@@ -440,7 +444,9 @@ class _Reader:
         except OfxValueError as exc:
             self.fail(offset, f"{kind} {entry + 1}: {exc}")
         for key in _LINE_EXTRAS.intersection(values):
-            value = text_value(values[key])
+            value = values[key].strip()
+            if not value.isprintable() or "  " in value or "&" in value:  # else text_value's
+                value = text_value(value)
             if value:
                 extra[key.lower()] = value
         if "ORIGCURRENCY" in values and get("CURSYM", "").strip():
@@ -448,12 +454,20 @@ class _Reader:
             extra["original_currency"] = text_value(values["CURSYM"])
             if get("CURRATE", "").strip():
                 extra["currency_rate"] = text_value(values["CURRATE"])
-        fitid = text_value(get("FITID", ""))
+        # text_value's result without the call when the text needs nothing but a strip
+        # (no whitespace but single spaces: every other whitespace character is unprintable)
+        fitid = get("FITID", "").strip()
+        if not fitid.isprintable() or "  " in fitid or "&" in fitid:
+            fitid = text_value(fitid)
         if fitid:
             extra["fitid"] = fitid
-        name_text = text_value(get("NAME", ""))
-        memo = text_value(get("MEMO", ""))
-        return BankLine(
+        name_text = get("NAME", "").strip()
+        if not name_text.isprintable() or "  " in name_text or "&" in name_text:
+            name_text = text_value(name_text)
+        memo = get("MEMO", "").strip()
+        if not memo.isprintable() or "  " in memo or "&" in memo:
+            memo = text_value(memo)
+        return bank_line(
             bank_ref=fitid,
             entry=entry,
             amount=amount,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -38,6 +39,11 @@ def parse_amount(text: str, currency: str) -> Decimal:
     """``-12.50`` (or ``-12,50``, or grouped ``1.530,00`` / ``1,530.00``) in ``currency``."""
     raw = text.strip()
     places = _places(currency)
+    plain = _plain_amount(places)
+    if plain is not None and plain(raw):  # [-]digits.digits, exactly the currency's decimals
+        if raw[0] != "-" or raw.strip("-0."):
+            return Decimal(raw)
+        return Decimal(raw[1:])  # -0.00 is 0.00
     sign = raw[:1] if raw[:1] in ("+", "-") else ""
     whole, mark, fraction = raw[len(sign) :].partition(".")
     digits = whole + fraction
@@ -51,6 +57,8 @@ def parse_amount(text: str, currency: str) -> Decimal:
     ):
         if sign == "+" or not digits.strip("0"):  # +5 is 5, -0.00 is 0.00
             sign = ""
+        elif places and len(fraction) == places:  # the text is already the exact amount
+            return Decimal(raw)
         return Decimal(f"{sign}{whole}.{fraction.ljust(places, '0')}" if places else sign + whole)
     return _parse_amount_strictly(raw, currency, places)
 
@@ -73,6 +81,15 @@ def _parse_amount_strictly(raw: str, currency: str, places: int) -> Decimal:
         return quantize_exact(value if value else abs(value), currency)  # -0 is 0
     except AmountError as exc:
         raise OfxValueError(str(exc)) from exc
+
+
+@cache
+def _plain_amount(places: int) -> Callable[[str], re.Match[str] | None] | None:
+    """A full match of the most common amount: an optional ``-``, at most
+    ``MAX_AMOUNT_DIGITS`` digits after leading zeros, the mark ``.`` and ``places`` decimals."""
+    if not places:
+        return None
+    return re.compile(rf"-?0*\d{{1,{MAX_AMOUNT_DIGITS}}}\.\d{{{places}}}", re.ASCII).fullmatch
 
 
 @cache
@@ -105,7 +122,11 @@ def _date(raw: str) -> date | None:
 
 def text_value(raw: str) -> str:
     """Element text: whitespace collapsed, character and entity references decoded."""
-    value = " ".join(raw.split())
+    value = raw.strip()
+    # Fast path: no run of spaces and no other whitespace left (every whitespace
+    # character but the ASCII space is unprintable), so splitting and joining changes nothing.
+    if not value.isprintable() or "  " in value:
+        value = " ".join(value.split())
     if "&" in value:
         value = html.unescape(value)
     return value
