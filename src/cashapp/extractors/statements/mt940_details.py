@@ -157,15 +157,7 @@ def _common_details(match: re.Match[str]) -> dict[str, Any]:
     if name is not None or name_more is not None:
         names = [name] if name_more is None else [name_more] if name is None else [name, name_more]
         facts["counterparty_name"] = _clean(_rejoin(names)) or None
-    account = account.strip() if account else ""
-    bank = bank.strip() if bank else ""
-    if bank.isdigit():  # a German bank code (BLZ), as in _found_facts
-        account = f"{bank}/{account}" if account and not account[:2].isalpha() else account
-        account = account or bank
-    elif bank:
-        facts["counterparty_bic"] = bank
-    if account:
-        facts["counterparty_account"] = account
+    _account_facts(account.strip() if account else "", bank.strip() if bank else "", facts)
     extra["posting_text"] = posting.strip()
     if primanota is not None:
         extra["primanota"] = primanota.strip()
@@ -212,17 +204,21 @@ def _subfield_details(text: str, mark: str) -> dict[str, Any]:
     return facts
 
 
-def _found_facts(found: dict[str, str], facts: dict[str, Any], extra: dict[str, str]) -> None:
-    """The account, bank and posting subfields (``?30 ?31 ?38 ?00 ?10 ?34``) into the facts."""
-    account = found.get("iban") or found.get("account")
-    bank = found.get("bic", "")
-    if bank.isdigit():  # a German bank code (BLZ), not a BIC: "BLZ/account" as in :25:
+def _account_facts(account: str, bank: str, facts: dict[str, Any]) -> None:
+    """The payer's account and bank into the facts: a German bank code (BLZ), not a BIC,
+    makes "BLZ/account" as in ``:25:``."""
+    if bank.isdigit():
         account = f"{bank}/{account}" if account and not account[:2].isalpha() else account
         account = account or bank
     elif bank:
         facts["counterparty_bic"] = bank
     if account:
         facts["counterparty_account"] = account
+
+
+def _found_facts(found: dict[str, str], facts: dict[str, Any], extra: dict[str, str]) -> None:
+    """The account, bank and posting subfields (``?30 ?31 ?38 ?00 ?10 ?34``) into the facts."""
+    _account_facts(found.get("iban") or found.get("account") or "", found.get("bic", ""), facts)
     for key in ("posting_text", "primanota", "return_reason"):
         if key in found:
             extra[key] = found[key]
