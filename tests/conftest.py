@@ -13,7 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -117,6 +117,7 @@ class LedgerBuilder:
         open_amount: str | None = None,
         reference: str | None = None,
         customer_name: str | None = None,
+        issued: date = date(2025, 10, 1),
     ) -> None:
         from cashapp.reconciliation.open_items import import_open_items
 
@@ -124,8 +125,8 @@ class LedgerBuilder:
             invoice_number=number,
             customer_id=customer,
             customer_name=customer_name or f"Customer {customer}",
-            issue_date=date(2025, 10, 1),
-            due_date=date(2025, 10, 31),
+            issue_date=issued,
+            due_date=issued + timedelta(days=30),
             currency=currency,
             amount=Decimal(amount),
             open_amount=Decimal(open_amount if open_amount is not None else amount),
@@ -139,8 +140,10 @@ class LedgerBuilder:
         *specs: tuple[str, str] | tuple[str, str, str],
         currency: str = "EUR",
         payer: str = "Payer Ltd",
+        booked: date = date(2025, 11, 5),
     ) -> list[int]:
-        """Store a statement with lines ``(amount, remittance_text[, currency])``; their ids."""
+        """Store a statement with lines ``(amount, remittance_text[, currency])`` booked on
+        ``booked``; their ids."""
         from cashapp.reconciliation.ingest import sha256_of, store_statement_file
         from cashapp.storage.repositories.bank import list_lines_without_live_application
 
@@ -156,7 +159,7 @@ class LedgerBuilder:
                     entry=index,
                     amount=Decimal(spec[0]),
                     currency=spec[2] if len(spec) > 2 else currency,  # type: ignore[misc]
-                    booking_date=date(2025, 11, 5),
+                    booking_date=booked,
                     counterparty_name=payer,
                     remittance_text=spec[1],
                 )

@@ -137,3 +137,28 @@ def test_labelled_lines_see_the_payer_history_but_not_their_own_label(ledger: Le
     # features) and the matcher's INV-1004 (the history the reviewer's line had); the
     # reversed one is not live
     assert set(history) == {"C1"} and history["C1"].payments == 1
+
+
+def test_labels_see_the_history_of_their_own_time(ledger: LedgerBuilder) -> None:
+    """Decisions on old statements train with the payer's habits of the 730 days before the
+    labelled lines (``customer_history_as_of``), as the run does, not of the 730 days before
+    today: a 2015 backlog keeps its history, and a payment after its latest line is left out."""
+    from datetime import date
+
+    ledger.invoice("INV-1", "100.00", customer="C1", issued=date(2015, 1, 1))
+    ledger.invoice("INV-2", "100.00", customer="C1", issued=date(2015, 2, 1))
+    ledger.invoice("INV-3", "100.00", customer="C2", issued=date(2015, 2, 1))
+    [paid_before] = ledger.lines(("100.00", "INV-1"), booked=date(2015, 2, 10))
+    ledger.apply(paid_before, proposal(("invoice", "INV-1", "100.00")))  # the matcher's
+    [reviewed] = ledger.lines(("100.00", "INV-2"), booked=date(2015, 3, 10))
+    engine, tenant = ledger.engine, ledger.tenant
+    with write_transaction(engine) as s:
+        apply_reviewed(s, tenant, reviewed, [ProposedAllocation(kind=AllocationKind.INVOICE, amount=Decimal("100.00"), invoice_number="INV-2")],
+                       version_seen=_seen(engine, tenant, reviewed), action=ReviewAction.CONFIRM, actor="alice", customer_id="C1")
+    [paid_after] = ledger.lines(("100.00", "INV-3"), booked=date(2015, 6, 1))
+    ledger.apply(paid_after, proposal(("invoice", "INV-3", "100.00")))
+
+    labels = _labels(ledger)
+    assert [t.key for t in labels.lines] == [str(reviewed)]
+    assert set(labels.ledger.customer_history) == {"C1"}  # C2 paid after the as-of date
+    assert labels.ledger.customer_history["C1"].payments == 1  # not the label itself

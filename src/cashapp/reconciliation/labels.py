@@ -6,9 +6,11 @@ with the allocation that was right; a rejection on a line nobody applied since l
 
 The ledger is the one the person saw as best we can rebuild it: today's open items plus the
 items the labelled applications touched, with what those applications took put back, and the
-customers' payment habits as ``prepare_run`` summarizes them (so a reviewed line trains with
-its payer's history, not as a new customer's), less the labelled applications themselves:
-a label must not show up in its own line's features.
+customers' payment habits as ``prepare_run`` summarizes them (``customer_history_as_of``: the
+window ends at the labelled lines' as-of date, not today, so old decisions train with the
+history of their time; and a reviewed line trains with its payer's history, not as a new
+customer's), less the labelled applications themselves: a label must not show up in its own
+line's features.
 """
 
 from __future__ import annotations
@@ -18,17 +20,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from cashapp.core.clock import utc_now
-from cashapp.domain.history import summarize_history
 from cashapp.domain.money import from_minor
 from cashapp.domain.proposals import INVOICE_SIDE_KINDS, AllocationKind, ProposedAllocation
 from cashapp.domain.reasons import ReasonCode
 from cashapp.matcher.api import LedgerView, LineToMatch
-from cashapp.reconciliation.run import HISTORY_WINDOW
+from cashapp.reconciliation.run import customer_history_as_of
 from cashapp.storage import Session
 from cashapp.storage import labels as store
 from cashapp.storage.repositories.bank import bank_line_from_row
-from cashapp.storage.repositories.history import list_past_payments
 from cashapp.storage.repositories.receivables import list_customers
 from cashapp.storage.review import ApplicationView
 
@@ -81,11 +80,8 @@ def list_labelled_decisions(session: Session, tenant: int) -> LabelledDecisions:
     ]
     lines = [LineToMatch(key=str(row.id), line=bank_line_from_row(row))
              for row in sorted(rows, key=lambda r: r.id or 0)]
-    history = summarize_history(
-        list_past_payments(session, tenant, since=utc_now().date() - HISTORY_WINDOW,
-                           excluding=labelled_applications),
-        open_items=items,
-    )
+    history = customer_history_as_of(session, tenant, (t.line for t in lines), open_items=items,
+                                     excluding=labelled_applications)
     return LabelledDecisions(
         ledger=LedgerView(open_items=items, customers=list_customers(session, tenant),
                           customer_history=history),

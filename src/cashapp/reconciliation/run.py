@@ -12,14 +12,14 @@ leaves half a chunk applied), and one per chunk of lines left for review (stored
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from cashapp.core.clock import utc_now
-from cashapp.domain.history import summarize_history
-from cashapp.domain.ledger import Customer
+from cashapp.domain.history import CustomerHistory, summarize_history
+from cashapp.domain.ledger import Customer, OpenItem
 from cashapp.domain.proposals import DecisionKind, MatchResult
 from cashapp.domain.remittances import Remittance
 from cashapp.domain.statements import BankLine
@@ -84,13 +84,30 @@ def prepare_run(session: Session, tenant: int) -> RunWork:
                 remittances=tuple(advices.get(keyed.key, ())),
             )
         )
-    as_of = as_of_date(keyed.line for keyed in lines)
-    history = summarize_history(
-        list_past_payments(session, tenant, since=as_of - HISTORY_WINDOW, until=as_of),
-        open_items=open_items,
+    history = customer_history_as_of(
+        session, tenant, (keyed.line for keyed in lines), open_items=open_items
     )
     ledger = LedgerView(open_items=open_items, customers=customers, customer_history=history)
     return RunWork(tasks=tasks, ledger=ledger)
+
+
+def customer_history_as_of(
+    session: Session,
+    tenant: int,
+    lines: Iterable[BankLine],
+    *,
+    open_items: Sequence[OpenItem],
+    excluding: Collection[int] = (),
+) -> dict[str, CustomerHistory]:
+    """Each customer's payment habits from the payments of the ``HISTORY_WINDOW`` up to the
+    as-of date of ``lines`` (``as_of_date``), leaving out the applications in ``excluding``.
+    The run and the training labels both see history this way."""
+    as_of = as_of_date(lines)
+    return summarize_history(
+        list_past_payments(session, tenant, since=as_of - HISTORY_WINDOW, until=as_of,
+                           excluding=excluding),
+        open_items=open_items,
+    )
 
 
 def as_of_date(lines: Iterable[BankLine]) -> date:

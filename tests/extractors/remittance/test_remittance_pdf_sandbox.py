@@ -34,7 +34,7 @@ def test_wall_clock_limit_stops_a_slow_parser() -> None:
     started = time.perf_counter()
     with pytest.raises(RemittanceParseError, match="timed out"):
         run_sandboxed(
-            "cashapp.extractors.sandbox:idle",
+            "cashapp.extractors.sandbox_worker:idle",
             b"30",
             SandboxLimits(wall_seconds=1.0),
             source="slow",
@@ -44,7 +44,7 @@ def test_wall_clock_limit_stops_a_slow_parser() -> None:
 
 def test_memory_limit_applies_in_the_child() -> None:
     limits = SandboxLimits(memory_bytes=300 * 1024 * 1024)
-    target = "cashapp.extractors.sandbox:hog"
+    target = "cashapp.extractors.sandbox_worker:hog"
     assert run_sandboxed(target, b"1000000", limits, source="small") == 1_000_000
     with pytest.raises(RemittanceParseError, match="MemoryError"):
         run_sandboxed(target, str(600 * 1024 * 1024).encode(), limits, source="big")
