@@ -185,11 +185,15 @@ def train_matcher(
     policy: MatchPolicy | None = None,
     training_data: str = "",
     produced_by: str = "",
+    rows: CandidateTable | None = None,
 ) -> TrainingReport:
-    """Train a scorer; promote it into ``model_dir`` only if it measures no worse there."""
+    """Train a scorer; promote it into ``model_dir`` only if it measures no worse there.
+    ``rows``: training rows already built (``train`` is then not read), e.g. by the candidate
+    code of the commit that trained the model in place, to re-ship the same classifier
+    (``scripts/reship_matcher.py``)."""
     policy = policy or MatchPolicy()
     version = version or time.strftime("%Y%m%d%H%M", time.gmtime())
-    table = candidate_table(train, policy)
+    table = rows if rows is not None else candidate_table(train, policy)
     scorer = fit_scorer(table, version, policy=policy)
     new = measure(scorer, evaluation, policy)
     try:
