@@ -18,8 +18,10 @@ from cashapp.domain.statements import BankLine
 from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
 from cashapp.matcher.features import FEATURES
 from cashapp.matcher.model import Scorer
+from cashapp.matcher.rules import RulesMatcher
 from cashapp.matcher.scored import ScoredMatcher
 from cashapp.matcher.thresholds import PrecisionRow, tightened_threshold
+from cashapp.reconciliation.run import run_actor
 
 
 class Constant:
@@ -77,3 +79,12 @@ def test_a_tightened_customer_still_waits() -> None:
 def test_without_a_table_the_target_is_the_per_decision_threshold() -> None:
     assert decide(0.995, MatchPolicy(), table=()) is DecisionKind.SUGGESTED
     assert decide(0.9992, MatchPolicy(), table=()) is DecisionKind.AUTO
+
+
+def test_the_run_records_the_threshold_it_applies() -> None:
+    scorer = Scorer(version="test", classifier=Constant(0.99), calibrator=Constant(0.995),
+                    features=FEATURES, precision_table=TABLE)
+    assert run_actor(ScoredMatcher(scorer), MatchPolicy()).threshold == 0.993
+    assert run_actor(ScoredMatcher(scorer), MatchPolicy(auto_min_confidence=0.996)
+                     ).threshold == 0.996
+    assert run_actor(RulesMatcher(), MatchPolicy()).threshold == 0.999

@@ -76,6 +76,12 @@ class ScoredMatcher:
         self.version = f"scored-{scorer.version}"
         self._rules = RulesMatcher()
 
+    def auto_threshold(self, policy: MatchPolicy) -> float:
+        """The calibrated probability a line must clear under ``policy`` (before any
+        customer's tightening): what the run records as its decisions' threshold."""
+        return auto_threshold(self.scorer.precision_table, policy.auto_precision,
+                              policy.auto_min_confidence)
+
     def match(
         self,
         lines: Sequence[LineToMatch],
