@@ -7,15 +7,23 @@ import functools
 import json
 import os
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from skops import io as skops_io
 
 from cashapp.matcher.loading import load_matcher
-from cashapp.matcher.model import MODEL_DIR, ArtifactError, line_scores, load_scorer
+from cashapp.matcher.model import (
+    MODEL_DIR,
+    ArtifactError,
+    line_scores,
+    load_scorer,
+    save_scorer,
+)
 from cashapp.matcher.rules import RulesMatcher
 from cashapp.matcher.scored import ScoredMatcher
+from cashapp.matcher.thresholds import PrecisionRow, auto_threshold
 
 
 def test_the_shipped_model_loads_and_has_a_card() -> None:
@@ -78,3 +86,28 @@ def test_line_scores_punish_a_close_runner_up() -> None:
     assert scores[0] < 0.03 and scores[1] < 0.02
     clear = line_scores(np.array([0.99, 0.01]))
     assert clear[0] > 0.98
+
+
+def test_an_artifact_without_a_precision_table_keeps_the_per_decision_threshold(
+        tmp_path: Path) -> None:
+    target = copy_model(tmp_path)
+    manifest = json.loads((target / "model.json").read_text())
+    manifest.pop("precision_table", None)
+    (target / "model.json").write_text(json.dumps(manifest))
+    scorer = load_scorer(target)
+    assert scorer.precision_table == ()
+    assert auto_threshold(scorer.precision_table, 0.999, 0.99) == 0.999
+
+
+def test_the_precision_table_survives_the_manifest(tmp_path: Path) -> None:
+    target = copy_model(tmp_path)
+    scorer = load_scorer(target)
+    table = (PrecisionRow(0.999, 0.9931, 10_000, 2, 0.00063),
+             PrecisionRow(0.9999, None, 5_000, 0, 0.0006))
+    save_scorer(replace(scorer, precision_table=table), target, {})
+    assert load_scorer(target).precision_table == table
+    manifest = json.loads((target / "model.json").read_text())
+    manifest["precision_table"] = [{"target": 0.999}]
+    (target / "model.json").write_text(json.dumps(manifest))
+    with pytest.raises(ArtifactError, match="precision table"):
+        load_scorer(target)

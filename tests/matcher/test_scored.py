@@ -17,7 +17,7 @@ from cashapp.domain.statements import BankLine
 from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
 from cashapp.matcher.model import load_scorer
 from cashapp.matcher.scored import ScoredMatcher
-from cashapp.matcher.thresholds import tightened_threshold
+from cashapp.matcher.thresholds import auto_threshold, tightened_threshold
 
 
 @pytest.fixture(scope="module")
@@ -166,5 +166,6 @@ def test_unexplained_short_payment_waits_unless_the_tenant_allows_it(
     lenient = run(matcher, "820.00", "INV-2025-000030", invoice,
                   policy=MatchPolicy(auto_unexplained_deductions=True))
     assert lenient.best is not None
-    assert lenient.decision is (DecisionKind.AUTO if lenient.best.confidence >= 0.999
+    threshold = auto_threshold(matcher.scorer.precision_table, 0.999, 0.99)
+    assert lenient.decision is (DecisionKind.AUTO if lenient.best.confidence >= threshold
                                 else DecisionKind.SUGGESTED)

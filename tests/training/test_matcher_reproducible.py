@@ -29,7 +29,7 @@ digest = hashlib.sha256()
 for column in (scorer.raw(rows), scorer.calibrator.X_thresholds_, scorer.calibrator.y_thresholds_,
                np.asarray([scorer.confidence_cap])):
     digest.update(np.ascontiguousarray(column, dtype=np.float64).tobytes())
-print(report.new, digest.hexdigest())
+print(report.new, scorer.precision_table, digest.hexdigest())
 """
 
 

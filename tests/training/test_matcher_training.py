@@ -52,3 +52,12 @@ def test_a_model_on_other_features_is_compared_by_what_it_recorded(tmp_path: Pat
                          auto_wrong=0, right_any_form=0.99, non_payments_applied=0)
     assert recorded_measures(tmp_path, other_set) is None
     assert recorded_measures(tmp_path / "empty", worse) is None
+
+
+def test_a_model_applying_more_must_still_reach_the_target_precision() -> None:
+    old = Measures(lines=1000, payments=900, automatic=0.93, auto_precision=1.0, auto_wrong=0,
+                   right_any_form=0.99, non_payments_applied=0)
+    more = replace(old, automatic=0.95, auto_precision=0.9995, auto_wrong=1)
+    assert more.at_least_as_good_as(old, 0.999)
+    sloppy = replace(old, automatic=0.96, auto_precision=0.998, auto_wrong=2)
+    assert not sloppy.at_least_as_good_as(old, 0.999)

@@ -28,6 +28,7 @@ def run(ctx: typer.Context, tenant: TenantOption = None) -> None:
     settings = cli.settings
     policy = MatchPolicy(
         auto_precision=float(settings.auto_apply_precision),
+        auto_min_confidence=float(settings.auto_min_confidence),
         write_off_absolute=settings.write_off_absolute,
         write_off_relative=settings.write_off_relative,
         bank_charges_absolute=settings.bank_charges_absolute,

@@ -30,8 +30,13 @@ class Settings:
     sandbox_wall_seconds: int = field(
         default_factory=lambda: int(_env("SANDBOX_WALL_SECONDS", "180"))
     )
+    # the target precision of the automatic decisions as a set (the model's table turns it
+    # into a threshold), and the calibrated probability below which no single line is applied
     auto_apply_precision: Decimal = field(
         default_factory=lambda: Decimal(_env("AUTO_APPLY_PRECISION", "0.999"))
+    )
+    auto_min_confidence: Decimal = field(
+        default_factory=lambda: Decimal(_env("AUTO_MIN_CONFIDENCE", "0.99"))
     )
     write_off_absolute: Decimal = field(
         default_factory=lambda: Decimal(_env("WRITE_OFF_ABSOLUTE", "5.00"))

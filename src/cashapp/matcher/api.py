@@ -50,7 +50,13 @@ class LedgerView:
 class MatchPolicy:
     """The tenant's rules for what may be applied without a person."""
 
-    auto_precision: float = 0.999  # the calibrated probability an allocation needs to be automatic
+    # The target precision of the automatic decisions as a set: the model's precision table
+    # (``matcher.thresholds``) turns it into the calibrated probability a line must clear;
+    # without a table (an older model) it is that probability itself, per decision.
+    auto_precision: float = 0.999
+    # The per-decision floor: no line is applied below this calibrated probability,
+    # whatever the table allows for the target.
+    auto_min_confidence: float = 0.99
     write_off_absolute: Decimal = Decimal("5.00")  # small unexplained differences closed by policy
     write_off_relative: Decimal = Decimal("0.005")
     # A short payment the bank did not explain (no instructed amount, no charges field, as in

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from skops import io as skops_io
 from threadpoolctl import threadpool_limits
 
 from cashapp.matcher.features import FEATURES
+from cashapp.matcher.thresholds import PrecisionRow
 
 MODEL_DIR = Path(__file__).parent / "model"
 MANIFEST = "model.json"  # {"version": ..., "artifact": "matcher-<version>.skops", ...}
@@ -66,6 +67,9 @@ class Scorer:
     # A finite held-out set never proves certainty: n correct out of n in the top bin
     # gives at most (n + 1) / (n + 2) (Laplace); calibrated values are clipped to it.
     confidence_cap: float = 1.0
+    # Target precision -> threshold, from out-of-fold scores (``matcher.thresholds``); empty
+    # for artifacts made before 1.5.1, which keep the per-decision reading.
+    precision_table: tuple[PrecisionRow, ...] = ()
 
     def raw(self, rows: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         if len(rows) == 0:
@@ -116,7 +120,8 @@ def save_scorer(scorer: Scorer, directory: Path, card: dict[str, Any]) -> Path:
     skops_io.dump({"classifier": scorer.classifier, "calibrator": scorer.calibrator}, artifact)
     manifest = {"version": scorer.version, "artifact": artifact.name,
                 "features": list(scorer.features), "confidence_cap": scorer.confidence_cap,
-                **card}
+                **card,
+                "precision_table": [asdict(row) for row in scorer.precision_table]}
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return artifact
 
@@ -139,4 +144,18 @@ def load_scorer(directory: Path = MODEL_DIR) -> Scorer:
             calibrator, IsotonicRegression):
         raise ArtifactError(f"{artifact.name} holds unexpected estimators")
     return Scorer(version=manifest["version"], classifier=classifier, calibrator=calibrator,
-                  features=FEATURES, confidence_cap=float(manifest.get("confidence_cap", 1.0)))
+                  features=FEATURES, confidence_cap=float(manifest.get("confidence_cap", 1.0)),
+                  precision_table=_precision_table(manifest.get("precision_table", ())))
+
+
+def _precision_table(rows: Any) -> tuple[PrecisionRow, ...]:
+    """The manifest's table, checked: a malformed one is refused, not half-read."""
+    try:
+        table = tuple(PrecisionRow(
+            target=float(row["target"]),
+            threshold=None if row["threshold"] is None else float(row["threshold"]),
+            lines=int(row["lines"]), errors=int(row["errors"]),
+            upper_bound=float(row["upper_bound"])) for row in rows)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise ArtifactError(f"malformed precision table in the manifest: {exc}") from exc
+    return tuple(sorted(table, key=lambda row: row.target))

@@ -1,8 +1,10 @@
 """The scored matcher: blocking, candidate allocations, named features, the learned and
 calibrated scorer, and the decision, in batches (one model call per ``match``).
 
-AUTO only when the calibrated probability of the whole allocation clears the tenant's
-threshold (``MatchPolicy.auto_precision``, tightened per customer), the line names an item
+AUTO only when the calibrated probability of the whole allocation clears the threshold set
+for the tenant's target precision (``matcher.thresholds.auto_threshold``: the model's table
+for ``MatchPolicy.auto_precision``, never below the per-decision floor
+``MatchPolicy.auto_min_confidence``, tightened per customer), the line names an item
 of the allocation or its payer is identified (an amount alone is never enough), the
 allocation does not rest on an unexplained deduction or an untrusted advice, and the line is
 a booked credit.
@@ -24,10 +26,11 @@ from cashapp.matcher.api import LedgerView, LineToMatch, MatchPolicy
 from cashapp.matcher.candidates import LineContext, build_context
 from cashapp.matcher.differences import Settlement
 from cashapp.matcher.evidence import candidate_evidence, runner_up_evidence, top_distinct
-from cashapp.matcher.features import FEATURES, FeatureBuilder
+from cashapp.matcher.features import DIFFERENCES, FEATURES, FeatureBuilder
 from cashapp.matcher.index import LedgerIndex, build_index
 from cashapp.matcher.model import Scorer, grouped_line_scores
 from cashapp.matcher.rules import RulesMatcher, is_applicable
+from cashapp.matcher.thresholds import auto_threshold
 from cashapp.matcher.workers import plan, private_mb, run_chunks
 
 TOP_K = 3
@@ -36,6 +39,8 @@ _UNTRUSTED = FEATURES.index("untrusted")
 _NAMED = FEATURES.index("ref_named_frac")
 _ACCOUNT = FEATURES.index("payer_account")
 _NAME = FEATURES.index("payer_name")
+_DIFFERENCE = FEATURES.index("difference")
+_UNEXPLAINED = DIFFERENCES.index("unexplained")
 
 
 @dataclass(slots=True)
@@ -70,6 +75,12 @@ class ScoredMatcher:
         self.scorer = scorer
         self.version = f"scored-{scorer.version}"
         self._rules = RulesMatcher()
+
+    def auto_threshold(self, policy: MatchPolicy) -> float:
+        """The calibrated probability a line must clear under ``policy`` (before any
+        customer's tightening): what the run records as its decisions' threshold."""
+        return auto_threshold(self.scorer.precision_table, policy.auto_precision,
+                              policy.auto_min_confidence)
 
     def match(
         self,
@@ -187,16 +198,12 @@ class ScoredMatcher:
                                       customer_id=cand.customer_id, evidence=tuple(evidence),
                                       model_version=self.version))
         best = ctx.candidates[kept[0]]
-        threshold = max(policy.auto_precision,
-                        policy.per_customer_threshold.get(best.customer_id, 0.0))
-        row = rows[kept[0]]
-        identified = row[_NAMED] > 0 or row[_ACCOUNT] > 0 or row[_NAME] >= 0.8
+        threshold = auto_threshold(self.scorer.precision_table, policy.auto_precision,
+                                   policy.auto_min_confidence,
+                                   policy.per_customer_threshold.get(best.customer_id, 0.0))
         automatic = (
             confidence[kept[0]] >= threshold
-            and identified  # an amount alone, from a payer nobody knows, is never enough
-            and (best.settlement.difference != "unexplained"
-                 or policy.auto_unexplained_deductions)
-            and row[_UNTRUSTED] == 0.0
+            and bool(row_gates(rows[kept[0] : kept[0] + 1], policy)[0])
             and not _read_two_ways(ctx, best.settlement)
         )
         decision = DecisionKind.AUTO if automatic else DecisionKind.SUGGESTED
@@ -213,6 +220,16 @@ class ScoredMatcher:
         return MatchResult(line_key=task.key, proposals=result.proposals,
                            decision=DecisionKind.SUGGESTED if result.proposals
                            else DecisionKind.UNMATCHED)
+
+
+def row_gates(rows: npt.NDArray[np.float64], policy: MatchPolicy) -> npt.NDArray[np.bool_]:
+    """Which candidates pass the gates of the automatic decision that their feature rows
+    show: the payer is identified or the line names an item (an amount alone, from a payer
+    nobody knows, is never enough), the difference is explained (unless the tenant allows
+    it), the advice is trusted. Training reads the same gates (``matcher_precision``)."""
+    identified = (rows[:, _NAMED] > 0) | (rows[:, _ACCOUNT] > 0) | (rows[:, _NAME] >= 0.8)
+    explained = (rows[:, _DIFFERENCE] != _UNEXPLAINED) | policy.auto_unexplained_deductions
+    return np.asarray(identified & explained & (rows[:, _UNTRUSTED] == 0.0), dtype=np.bool_)
 
 
 def _read_two_ways(ctx: LineContext, settlement: Settlement) -> bool:

@@ -1,18 +1,67 @@
-"""Per-customer thresholds that tighten after a wrong automatic application is reversed.
+"""The thresholds of the automatic decision.
 
-Each reversed wrong auto-application of a customer divides that customer's error budget
-(``1 - threshold``) by ``TIGHTEN_FACTOR``; the result goes into
-``MatchPolicy.per_customer_threshold``. With the default 0.999, one reversal asks for
-0.9999, two for 0.99999 (the ceiling: above it nothing would ever be automatic again
-without a person deciding so).
+"Auto-apply only when the calibrated probability clears a threshold set for a target
+precision" (issue #5) is read as the precision of the *set* of automatic decisions: the
+scorer's artifact carries a table (``PrecisionRow``, computed at fit time from out-of-fold
+scores, ``training.matcher_precision``) giving, for each target precision of a grid, the
+lowest calibrated probability above which the out-of-fold lines were right often enough
+(a 95 % upper bound on their error rate within ``1 - target``). ``auto_threshold`` is what a
+line's best allocation must clear: the largest of
+
+* the per-decision floor ``MatchPolicy.auto_min_confidence`` (no line below it is applied,
+  whatever the table says),
+* the table's threshold for the tenant's target (``MatchPolicy.auto_precision``; a target
+  between grid entries takes the next stricter entry; a target stricter than the grid, an
+  entry the data could not prove, or an artifact without a table falls back to the old
+  per-decision reading: the threshold is the target itself),
+* the customer's tightened threshold, below.
+
+Per-customer tightening stays a per-decision floor: each reversed wrong auto-application of a
+customer divides that customer's error budget (``1 - target``) by ``TIGHTEN_FACTOR``; the
+result goes into ``MatchPolicy.per_customer_threshold``. With the default target 0.999, one
+reversal asks every line of that customer for a calibrated 0.9999 (stricter than the old
+per-decision reading, whatever the table allows others), two for 0.99999 (the ceiling: above
+it nothing would ever be automatic again without a person deciding so).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 TIGHTEN_FACTOR = 10.0
 CEILING = 0.99999
+
+
+@dataclass(frozen=True, slots=True)
+class PrecisionRow:
+    """One target of the table: the threshold (None when no threshold reached the target on
+    the out-of-fold data), the out-of-fold lines at or above it, the wrong ones among them,
+    and the one-sided 95 % upper bound (Clopper-Pearson) on their error rate."""
+
+    target: float
+    threshold: float | None
+    lines: int
+    errors: int
+    upper_bound: float
+
+
+def table_threshold(table: Sequence[PrecisionRow], target: float) -> float:
+    """The calibrated probability the table asks for ``target``: the entry of the smallest
+    grid target at least as strict; ``target`` itself when there is none or it is unproven."""
+    stricter = [row for row in table if row.target >= target]
+    if not stricter:
+        return target
+    row = min(stricter, key=lambda r: r.target)
+    return row.threshold if row.threshold is not None else target
+
+
+def auto_threshold(
+    table: Sequence[PrecisionRow], target: float, floor: float, customer: float = 0.0
+) -> float:
+    """What a line's best allocation must clear to be applied: max(floor, the table's
+    threshold for ``target``, the customer's tightened threshold)."""
+    return max(floor, table_threshold(table, target), customer)
 
 
 def tightened_threshold(base: float, wrong_reversals: int) -> float:

@@ -43,6 +43,7 @@ LINE_DELAY_ENV = "CASHAPP_NIGHTLY_LINE_DELAY"
 
 def policy_from(settings: Settings) -> MatchPolicy:
     return MatchPolicy(auto_precision=float(settings.auto_apply_precision),
+                       auto_min_confidence=float(settings.auto_min_confidence),
                        write_off_absolute=settings.write_off_absolute,
                        write_off_relative=settings.write_off_relative,
                        bank_charges_absolute=settings.bank_charges_absolute,

@@ -207,13 +207,15 @@ AfterChunk = Callable[[int], object]  # called with the number of lines of each 
 
 
 def run_actor(matcher: Matcher, policy: MatchPolicy) -> Actor:
-    """Who the run's decisions name: the rules or the model, at the policy's threshold."""
+    """Who the run's decisions name: the rules or the model, at the threshold it applies (the
+    scored matcher's is set by its model for the policy's target precision)."""
     is_rules = matcher.version.startswith("rules")
+    threshold_of = getattr(matcher, "auto_threshold", None)
     return Actor(
         actor_type=ActorType.RULE if is_rules else ActorType.MODEL,
         actor_id=f"cashapp-run:{matcher.version}",
         model_name=type(matcher).__name__,
-        threshold=policy.auto_precision,
+        threshold=threshold_of(policy) if callable(threshold_of) else policy.auto_precision,
     )
 
 

@@ -1,6 +1,7 @@
 """The model card written beside the matcher artifact: what it is, its features (names
 and meaning), the data it was trained on, its measured precision at the auto threshold,
-and the date. Readable by a person; regenerated on every promotion."""
+its precision table (target precision -> threshold) and the date. Readable by a person;
+regenerated on every promotion."""
 
 from __future__ import annotations
 
@@ -31,7 +32,9 @@ def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
         f"- confidence cap: {card.get('confidence_cap_laplace', 1.0)} (Laplace bound on the top "
         "calibration bin: n right of n out-of-fold candidates proves at most (n+1)/(n+2))",
         "",
-        f"## Measured on the evaluation set (threshold {card['auto_precision_target']})",
+        *_precision_section(card),
+        f"## Measured on the evaluation set (target precision {card['auto_precision_target']}, "
+        f"threshold used {card.get('auto_threshold', card['auto_precision_target'])})",
         "",
         "| measure | value |",
         "|---|---|",
@@ -67,3 +70,32 @@ def write_card(model_dir: Path, version: str, card: dict[str, Any]) -> Path:
     path = model_dir / "MODEL_CARD.md"
     path.write_text("\n".join(lines))
     return path
+
+
+def _precision_section(card: dict[str, Any]) -> list[str]:
+    """The table that turns a target precision into the threshold (``matcher.thresholds``)."""
+    table = card.get("precision_table") or []
+    if not table:
+        return []
+    floor = card.get("auto_min_confidence")
+    lines = [
+        "## Threshold set for a target precision (out of fold)",
+        "",
+        "The target is the precision of the automatic decisions as a set. For each target, the",
+        "lowest calibrated probability at which the out-of-fold training lines at or above it",
+        "(each line's best candidate, when it passes the identified / explained / trusted gates;",
+        "a line with no right candidate counts as wrong) have a one-sided 95 % Clopper-Pearson",
+        "upper bound on their error rate within 1 - target. The threshold used is the largest of",
+        f"the per-decision floor ({floor}), the table's entry for the tenant's target (the next",
+        "stricter entry between grid points; the target itself when no threshold reached it)",
+        "and the customer's tightened threshold.",
+        "",
+        "| target precision | threshold | out-of-fold lines at or above | wrong among them "
+        "| 95 % upper bound on the error rate |",
+        "|---|---|---|---|---|",
+    ]
+    for row in table:
+        threshold = "not reached" if row["threshold"] is None else f"{row['threshold']:.6f}"
+        lines.append(f"| {row['target']} | {threshold} | {row['lines']} | {row['errors']} "
+                     f"| {row['upper_bound']:.6f} |")
+    return [*lines, ""]

@@ -32,7 +32,8 @@ from cashapp.matcher.model import (
     save_scorer,
     scoring_threads,
 )
-from cashapp.matcher.scored import ScoredMatcher
+from cashapp.matcher.scored import ScoredMatcher, row_gates
+from cashapp.matcher.thresholds import auto_threshold
 from cashapp.training.matcher_card import write_card
 from cashapp.training.matcher_dataset import (
     CandidateTable,
@@ -40,6 +41,7 @@ from cashapp.training.matcher_dataset import (
     allocation_signature,
     candidate_table,
 )
+from cashapp.training.matcher_precision import table_from_out_of_fold
 
 FOLDS = 3  # cross-fitting folds for the calibrator's out-of-fold scores
 # Which lines fall in which fold. The classifier does not depend on it, the calibration's
@@ -61,7 +63,11 @@ SLACK = 0.002  # a new model may lose this much automatic rate or right-in-any-f
 
 @dataclass(slots=True)
 class Measures:
-    """How a scorer does on an evaluation set, with the real decision rule."""
+    """How a scorer does on an evaluation set, with the real decision rule (each model its
+    own: a model with a precision table at the threshold its table sets for the target, an
+    older one at the target per decision). ``auto_precision`` is the precision of the
+    automatic set, an applied non-payment counting as wrong; the gate asks it to reach the
+    target, so a model may apply more than the one in place only as precisely as promised."""
 
     lines: int
     payments: int
@@ -90,14 +96,16 @@ class TrainingReport:
     artifact: Path | None
 
 
-def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED) -> Scorer:
+def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED,
+               policy: MatchPolicy | None = None) -> Scorer:
     """Fit the calibrator on out-of-fold line scores of every training line, then the
     classifier on all of them (``CalibratedClassifierCV(ensemble=False)``'s recipe).
 
     Each of ``FOLDS`` classifiers scores the lines it did not see; the isotonic calibrator
     learns from all those scores. A held-out share alone (the earlier recipe) left the top
     of the calibration to a handful of errors: two splits of the same data gave automatic
-    rates 5 points apart.
+    rates 5 points apart. The same out-of-fold scores, calibrated and capped as served, give
+    the precision table (``matcher_precision``; gates read with ``policy``).
     """
     rng = np.random.default_rng(seed)
     fold_of_line = rng.integers(0, FOLDS, size=table.lines)
@@ -119,9 +127,12 @@ def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED) ->
     calibrator.fit(scores, table.labels)
     calibrated = calibrator.predict(scores)
     top = calibrated >= calibrated.max()
-    cap = (int(table.labels[top].sum()) + 1) / (int(top.sum()) + 2)
+    cap = round((int(table.labels[top].sum()) + 1) / (int(top.sum()) + 2), 6)
+    gated = row_gates(table.rows, policy or MatchPolicy())
+    precision = table_from_out_of_fold(np.clip(calibrated, 0.0, cap), raw, table.labels,
+                                       table.line_of_row, gated)
     return Scorer(version=version, classifier=classifier, calibrator=calibrator,
-                  features=FEATURES, confidence_cap=round(cap, 6))
+                  features=FEATURES, confidence_cap=cap, precision_table=precision)
 
 
 def measure(scorer: Scorer, sets: Sequence[LabelledSet], policy: MatchPolicy) -> Measures:
@@ -145,7 +156,8 @@ def measure(scorer: Scorer, sets: Sequence[LabelledSet], policy: MatchPolicy) ->
             right_any += (best_right if is_auto else want in keys)
     return Measures(lines=lines, payments=payments,
                     automatic=auto / payments if payments else 0.0,
-                    auto_precision=auto_right / auto if auto else 1.0,
+                    auto_precision=(auto_right / (auto + applied_non)
+                                    if auto + applied_non else 1.0),
                     auto_wrong=auto - auto_right,
                     right_any_form=right_any / lines if lines else 0.0,
                     non_payments_applied=applied_non)
@@ -173,12 +185,16 @@ def train_matcher(
     policy: MatchPolicy | None = None,
     training_data: str = "",
     produced_by: str = "",
+    rows: CandidateTable | None = None,
 ) -> TrainingReport:
-    """Train a scorer; promote it into ``model_dir`` only if it measures no worse there."""
+    """Train a scorer; promote it into ``model_dir`` only if it measures no worse there.
+    ``rows``: training rows already built (``train`` is then not read), e.g. by the candidate
+    code of the commit that trained the model in place, to re-ship the same classifier
+    (``scripts/reship_matcher.py``)."""
     policy = policy or MatchPolicy()
     version = version or time.strftime("%Y%m%d%H%M", time.gmtime())
-    table = candidate_table(train, policy)
-    scorer = fit_scorer(table, version)
+    table = rows if rows is not None else candidate_table(train, policy)
+    scorer = fit_scorer(table, version, policy=policy)
     new = measure(scorer, evaluation, policy)
     try:
         current: Measures | None = measure(load_scorer(model_dir), evaluation, policy)
@@ -193,6 +209,10 @@ def train_matcher(
     card = {"trained": time.strftime("%Y-%m-%d", time.gmtime()), "training_data": training_data,
             "training_lines": table.lines, "training_candidates": len(table.labels),
             "evaluation": asdict(new), "auto_precision_target": policy.auto_precision,
+            "auto_min_confidence": policy.auto_min_confidence,
+            "auto_threshold": auto_threshold(scorer.precision_table, policy.auto_precision,
+                                             policy.auto_min_confidence),
+            "precision_table": [asdict(row) for row in scorer.precision_table],
             "hgb_params": HGB_PARAMS, "confidence_cap_laplace": scorer.confidence_cap,
             "fold_seed": FOLD_SEED,
             "produced_by": produced_by}
