@@ -6,8 +6,9 @@ commands as timed subprocesses on a fresh database, and the read-back of what th
 ``export --format jsonl`` and ``--format csv``, and turns the export (plus the review queue's
 ranking, read from the ``suggestion`` table: the CLI prints only the best proposal) into one
 ``MatchResult`` per bank line. With ``history``, the scenario's past goes through the CLI
-first (``warm_up``: one run over the whole past). ``run_inputs`` keeps what the run is about
-to hand the matcher, for the attribution of differences (``cli_attribution``).
+first (``warm_up``: one run over the whole past; ``cli_review`` has the periodic one).
+``run_inputs`` keeps what the run is about to hand the matcher, for the attribution of
+differences (``cli_attribution``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -81,11 +82,16 @@ def scenario_of_size(lines: int, *, seed: int = SEED) -> Scenario:
                     lines=lines)
 
 
-def cashapp(*args: str, database_url: str) -> Stage:
-    """One ``cashapp`` command as a subprocess (the console script's module), timed."""
+def cli_env(database_url: str) -> dict[str, str]:
+    """The environment of a ``cashapp`` subprocess: this checkout's sources, the database."""
     src = str(Path(cashapp_package.__file__).resolve().parents[1])
     path = os.pathsep.join(p for p in (src, os.environ.get("PYTHONPATH", "")) if p)
-    env = {**os.environ, "CASHAPP_DATABASE_URL": database_url, "PYTHONPATH": path}
+    return {**os.environ, "CASHAPP_DATABASE_URL": database_url, "PYTHONPATH": path}
+
+
+def cashapp(*args: str, database_url: str) -> Stage:
+    """One ``cashapp`` command as a subprocess (the console script's module), timed."""
+    env = cli_env(database_url)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "cashapp.cli", *args], env=env,
@@ -139,14 +145,19 @@ def warm_up(scenario: Scenario, workdir: Path, *, database_url: str
                     "run_summary": stages[-1].stdout.strip()}
 
 
+WarmUp = Callable[..., tuple[list[Stage], dict[str, Any]]]
+
+
 def run_cli_day(scenario: Scenario, workdir: Path, *, database_url: str,
                 snapshot_inputs: bool = True, advice_ids: bool = True,
-                history: bool = False) -> CliDay:
+                history: bool = False, warm_up_with: WarmUp | None = None) -> CliDay:
     """Write the day's files, drive them through the CLI, read back the outcome
     (``snapshot_inputs``: also keep what the run is about to match, for ``compare``;
-    ``history``: the past through the CLI first, ``warm_up``). Only the day's lines are
-    scored: the export's past lines (``PST...``) are kept apart in ``CliDay.past``."""
-    warm, past = warm_up(scenario, workdir, database_url=database_url) if history else ([], {})
+    ``history``: the past through the CLI first, by ``warm_up_with``, default ``warm_up``,
+    the single run). Only the day's lines are scored: the export's past lines (``PST...``)
+    are kept apart in ``CliDay.past``."""
+    warm, past = (warm_up_with or warm_up)(scenario, workdir, database_url=database_url
+                                           ) if history else ([], {})
     files = write_files(scenario, workdir / "files", FORMATS, split=True, emails=True,
                         advice_ids=advice_ids)
     stages = [cashapp("import-invoices", str(files["open_items"]), database_url=database_url)]
@@ -223,14 +234,14 @@ def read_review_queue(database_url: str) -> dict[str, list[tuple[ProposedAllocat
             queue = {}
             for line_id, decision, _, _, proposals in queries.iter_suggestions(session, tenant):
                 if decision == DecisionKind.SUGGESTED.value:
-                    queue[refs[line_id]] = [tuple(_allocation(a) for a in p["allocations"])
+                    queue[refs[line_id]] = [tuple(allocation_from(a) for a in p["allocations"])
                                             for p in json.loads(proposals)]
     finally:
         engine.dispose()
     return queue
 
 
-def _allocation(data: dict[str, Any]) -> ProposedAllocation:
+def allocation_from(data: dict[str, Any]) -> ProposedAllocation:
     reason = data.get("reason_code")
     return ProposedAllocation(kind=AllocationKind(data["kind"]), amount=Decimal(data["amount"]),
                               invoice_number=data.get("invoice_number") or None,
@@ -248,7 +259,7 @@ def results_from_export(rows: Sequence[dict[str, Any]],
     results = []
     for bank_ref, line_rows in by_line.items():
         decision = DecisionKind(line_rows[0]["decision"])
-        exported = tuple(_allocation({**r, "amount": r["applied_amount"]}) for r in line_rows
+        exported = tuple(allocation_from({**r, "amount": r["applied_amount"]}) for r in line_rows
                          if r["kind"] != "unapplied")
         if decision is DecisionKind.SUGGESTED:
             ranked = queue.get(bank_ref, [])
