@@ -15,18 +15,21 @@ compared line by line with the in-memory matcher on the same day: every line dec
 differently is attributed to a cause by comparing what the run handed the matcher
 (``reconciliation.run.prepare_run`` on the same database) with the in-memory record.
 
-With the customers' history (the default), the scenario's past goes through the CLI first
-(``warm_up``: the past payments the in-memory ledger's history summarizes, rendered by
-``fixtures.scenarios.past`` as an open-items CSV and statements, then ``import-invoices``,
-``ingest``, ``run``), so the measured day's run has the history its own earlier run applied:
-a steady state. ``CASHAPP_BENCH_HISTORY=0`` measures day 1 on a fresh database instead.
+With the customers' history (the default), the scenario's past goes through the CLI first,
+so the measured day's run has the history its own earlier runs applied: a steady state.
+``CASHAPP_BENCH_WARMUP=periodic`` (the default, ``cli_review.periodic_warm_up``): the past
+month by month as a user lives it (the month's invoices, its statements, ``cashapp run``),
+and after each run a reviewer resolves the review queue through the HTTP API of a real
+``cashapp serve`` and accepts the alias rules the learning loop proposes that the truth
+says are right. ``CASHAPP_BENCH_WARMUP=single`` (``cli_harness.warm_up``): the whole past
+in one run, nobody reviews. ``CASHAPP_BENCH_HISTORY=0`` measures day 1 on a fresh database.
 
 ``python -m benchmarks bench_matching_cli`` (size by CASHAPP_BENCH_LINES, default 6000;
 ``CASHAPP_BENCH_POSTGRES=1`` runs on a fresh PostgreSQL database at 127.0.0.1:5432 instead
 of SQLite; ``CASHAPP_BENCH_ADVICE_IDS=0`` writes the advice emails without the advice number
 the payer quoted on the transfer, so they link by payer, amount and date only). Writes
-benchmarks/out/matching_cli.json (``_postgres`` / ``_no_advice_ids`` / ``_no_history``
-variants beside it) and, for the default run, the generated tables of
+benchmarks/out/matching_cli.json (``_postgres`` / ``_no_advice_ids`` / ``_no_history`` /
+``_single_warmup`` variants beside it) and, for the default run, the generated tables of
 benchmarks/matching_cli.md (with the day-1 figures of ``matching_cli_no_history.json`` when
 it is of the same size).
 """

@@ -36,7 +36,6 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -81,23 +80,26 @@ class Month:
 
 def months_of(past: Past) -> list[Month]:
     """The past lines by booking month (each in the format the single warm-up gives it: dealt
-    in turn over ``FORMATS`` in date order); each month's invoices are those issued by its
-    end and not brought by an earlier month (the last month takes any later ones)."""
+    in turn over ``FORMATS`` in date order); each month brings the invoices issued in it,
+    and those its payments settle that are not there yet (the generated past has payments
+    dated before some of the invoices they settle: the ERP has an invoice when it is paid).
+    The first month brings everything issued before it."""
     by_month: dict[str, dict[str, list[BankLine]]] = defaultdict(lambda: defaultdict(list))
+    paid_in: dict[str, str] = {}
     for n, line in enumerate(past.lines):
         day = line.booking_date or line.value_date
         assert day is not None, line.bank_ref
         by_month[f"{day:%Y-%m}"][FORMATS[n % len(FORMATS)]].append(line)
-    pending = sorted(past.open_items, key=lambda i: i.issue_date)
-    months = []
-    for name in sorted(by_month):
-        year, month = map(int, name.split("-"))
-        end = date(year + month // 12, month % 12 + 1, 1)
-        due = [i for i in pending if i.issue_date < end]
-        pending = pending[len(due):]
-        months.append(Month(name=name, lines=dict(by_month[name]), invoices=due))
-    months[-1].invoices += pending
-    return months
+        for invoice in past.payments[line.bank_ref].invoices:
+            paid_in[invoice.invoice_number] = min(f"{day:%Y-%m}", paid_in.get(
+                invoice.invoice_number, "9999-99"))
+    names = sorted(by_month)
+    invoices: dict[str, list[OpenItem]] = defaultdict(list)
+    for item in past.open_items:
+        month = min(f"{item.issue_date:%Y-%m}", paid_in.get(item.invoice_number, "9999-99"))
+        invoices[max(names[0], min(month, names[-1]))].append(item)
+    return [Month(name=name, lines=dict(by_month[name]), invoices=invoices[name])
+            for name in names]
 
 
 @dataclass(slots=True)
