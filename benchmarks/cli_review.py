@@ -427,7 +427,7 @@ def periodic_markdown(warm: dict[str, Any]) -> list[str]:
             + f". API calls: {sum(calls.values())} ("
             + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + f"); server CPU "
             f"{warm['api_server_cpu_s']} s.", "",
-            "Alias rules the learning loop proposed (``propose_alias_rules`` on the confirmed "
+            "Alias rules the learning loop proposed (`propose_alias_rules` on the confirmed "
             "lines), judged by the truth: " + (", ".join(
                 f"{k} {v}" for k, v in sorted(rules["proposed"].items())) or "none")
             + f"; accepted {rules['accepted_accounts']} accounts and {rules['accepted_names']}"
