@@ -3,16 +3,15 @@ who resolves the review queue through the HTTP API, then accepts the alias rules
 learning loop proposes.
 
 ``periodic_warm_up`` cuts the scenario's past (``fixtures.scenarios.past``) by booking month.
-Each month: ``cashapp import-invoices`` with the past invoices issued by the month's end and
-not imported yet, one ``cashapp ingest`` of the month's three statements (each past line in
+Each month: ``cashapp import-invoices`` with the past invoices issued that month and those
+its payments settle that are not there yet (``months_of``), one ``cashapp ingest`` of the month's three statements (each past line in
 the same format as the single warm-up deals it), ``cashapp run``; then ``Reviewer`` works
 the queue of a real ``cashapp serve`` on 127.0.0.1 with a key from ``cashapp apikey create
 --scope review --scope read``: for each line in review (``GET /v1/bank-lines?state=suggested``
 and ``state=unmatched``, ``GET /v1/bank-lines/{id}`` for its proposals and version) it
 confirms the top proposal when it is the truth (``POST .../confirm``), picks a lower proposal
 that is the truth, else books the true allocation (``POST .../apply``, action ``change``);
-what the API refuses (an invoice not imported yet: a payment before its invoice) is left in
-the queue, and the next month's run matches it again. A line that is not a customer payment
+what the API refuses is left in the queue, and the next month's run matches it again. A line that is not a customer payment
 is rejected (``POST .../reject``; left when it has no proposal).
 
 Alias rules: ``training.matcher_feedback.propose_alias_rules`` on the learning loop's labels
