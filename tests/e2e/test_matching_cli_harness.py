@@ -6,13 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.bench_matching_cli import (
-    compare,
-    in_memory,
-    ledger_differences,
-    run_cli_day,
-    table_of,
-)
+import pytest
+from benchmarks.cli_attribution import compare, in_memory, ledger_differences, table_of
+from benchmarks.cli_harness import run_cli_day
 from fixtures.scenarios import generate
 
 from cashapp.domain.proposals import DecisionKind
@@ -54,7 +50,7 @@ def test_the_warm_up_gives_the_day_the_history_the_cli_built(tmp_path: Path) -> 
     """The past through the CLI first (invoices, statements, a run), then the day: the day's
     run has a history built from the warm-up's own applications, the past lines are not
     scored, and nothing is applied wrongly."""
-    from benchmarks.bench_matching_cli import history_comparison
+    from benchmarks.cli_attribution import history_comparison
     from fixtures.scenarios.past import past_of
 
     scenario = generate(seed=32, customers=20, open_items=100, lines=20)
@@ -85,3 +81,36 @@ def test_the_warm_up_gives_the_day_the_history_the_cli_built(tmp_path: Path) -> 
     ledger = ledger_differences(scenario.ledger, day.ledger)
     assert ledger["open items missing"] == 0  # the day's items all there; the past's left
     assert ledger["customers with a payment history (run)"] > 0
+
+
+@pytest.mark.slow
+def test_the_periodic_warm_up_reviews_the_queue_through_the_api(tmp_path: Path) -> None:
+    """The past month by month, a reviewer on a real ``cashapp serve`` after each run: the
+    lines in review are booked as the truth says, the history is the whole past, and
+    nothing is applied wrongly."""
+    from benchmarks.cli_review import CONFIRMED_TOP, months_of, periodic_warm_up
+    from fixtures.scenarios.past import past_of
+
+    scenario = generate(seed=32, customers=20, open_items=100, lines=20)
+    past = past_of(scenario)
+    months = months_of(past)
+    assert sum(len(lines) for m in months for lines in m.lines.values()) == len(past.lines)
+    assert sum(len(m.invoices) for m in months) == len(past.open_items)
+    assert [m.name for m in months] == sorted(m.name for m in months)
+    brought = {i.invoice_number: m.name for m in months for i in m.invoices}
+    assert all(brought[i.invoice_number] <= f"{line.booking_date:%Y-%m}"
+               for line in past.lines for i in past.payments[line.bank_ref].invoices)
+    day = run_cli_day(scenario, tmp_path, database_url=f"sqlite:///{tmp_path / 'cashapp.db'}",
+                      history=True, warm_up_with=periodic_warm_up)
+
+    assert len(day.past["months"]) == len(months)
+    assert {s.name for s in day.warm_up} >= {"past: import-invoices", "past: ingest",
+                                             "past: run", "past: review (API)"}
+    review = day.past["review"]
+    assert review.get(CONFIRMED_TOP, 0) + review.get("changed to the true allocation", 0) > 0
+    assert day.past["api_calls"].get("POST confirm", 0) == review.get(CONFIRMED_TOP, 0)
+    outcome = day.past["outcome"]
+    assert sum(outcome.values()) == len(past.lines)
+    assert outcome.get("applied, wrong", 0) == 0
+    assert outcome.get("applied, right", 0) + outcome.get("confirmed", 0) >= 0.97 * len(past.lines)
+    assert table_of(day.results, day.truth)["overall"]["auto_precision"] == 1.0
