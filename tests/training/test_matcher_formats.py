@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from fixtures.scenarios import Scenario, generate
 
 from cashapp.training.matcher_formats import FORMATS, LineNotReadBack, as_read, format_of
-from cashapp.training.matcher_ship import generated_set
+from cashapp.training.matcher_ship import generated_set, train
 
 SIZE = {"customers": 120, "open_items": 1200, "lines": 300}
 
@@ -71,3 +72,8 @@ def test_the_same_seed_gives_the_same_rows() -> None:
     raw = generated_set(42, **SIZE)
     assert [t.key for t in raw.lines] == [t.key for t in first.lines]
     assert raw.lines != first.lines
+
+
+def test_training_forms_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="training forms"):
+        train(model_dir=tmp_path, forms=("ofx",), seeds=(41,), size=SIZE)
