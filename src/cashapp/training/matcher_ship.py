@@ -95,7 +95,7 @@ def train(
     produced_by = (f"`{command}` (training seeds {', '.join(map(str, seeds))}, evaluation seed "
                    f"{EVAL_SEED}, fold seed {FOLD_SEED}) on code at {code_version()}")
     return train_matcher(sets, evaluation, model_dir, version=version, training_data=data,
-                         produced_by=produced_by)
+                         produced_by=produced_by, copies=len(forms))
 
 
 def main() -> int:

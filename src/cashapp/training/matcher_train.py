@@ -90,7 +90,8 @@ class TrainingReport:
     artifact: Path | None
 
 
-def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED) -> Scorer:
+def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED,
+               copies: int = 1) -> Scorer:
     """Fit the calibrator on out-of-fold line scores of every training line, then the
     classifier on all of them (``CalibratedClassifierCV(ensemble=False)``'s recipe).
 
@@ -98,6 +99,10 @@ def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED) ->
     learns from all those scores. A held-out share alone (the earlier recipe) left the top
     of the calibration to a handful of errors: two splits of the same data gave automatic
     rates 5 points apart.
+
+    ``copies``: how many times each line is in the table (a scenario trained on in several
+    forms, ``matcher_ship.TRAINING_FORMS``); the confidence cap's Laplace bound counts the
+    top bin's candidates once, not once per copy (a copy is no new evidence).
     """
     rng = np.random.default_rng(seed)
     fold_of_line = rng.integers(0, FOLDS, size=table.lines)
@@ -119,7 +124,8 @@ def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED) ->
     calibrator.fit(scores, table.labels)
     calibrated = calibrator.predict(scores)
     top = calibrated >= calibrated.max()
-    cap = (int(table.labels[top].sum()) + 1) / (int(top.sum()) + 2)
+    right, seen = int(table.labels[top].sum()) / copies, int(top.sum()) / copies
+    cap = (right + 1) / (seen + 2)
     return Scorer(version=version, classifier=classifier, calibrator=calibrator,
                   features=FEATURES, confidence_cap=round(cap, 6))
 
@@ -173,12 +179,14 @@ def train_matcher(
     policy: MatchPolicy | None = None,
     training_data: str = "",
     produced_by: str = "",
+    copies: int = 1,
 ) -> TrainingReport:
-    """Train a scorer; promote it into ``model_dir`` only if it measures no worse there."""
+    """Train a scorer; promote it into ``model_dir`` only if it measures no worse there
+    (``copies``: how many forms of each line ``train`` holds, see ``fit_scorer``)."""
     policy = policy or MatchPolicy()
     version = version or time.strftime("%Y%m%d%H%M", time.gmtime())
     table = candidate_table(train, policy)
-    scorer = fit_scorer(table, version)
+    scorer = fit_scorer(table, version, copies=copies)
     new = measure(scorer, evaluation, policy)
     try:
         current: Measures | None = measure(load_scorer(model_dir), evaluation, policy)
