@@ -10,9 +10,14 @@ from pathlib import Path
 import pytest
 
 from cashapp.matcher.model import load_scorer
-from cashapp.training.matcher_dataset import LabelledSet
+from cashapp.training.matcher_dataset import LabelledSet, candidate_table
 from cashapp.training.matcher_ship import generated_set
-from cashapp.training.matcher_train import Measures, recorded_measures, train_matcher
+from cashapp.training.matcher_train import (
+    Measures,
+    fit_scorer,
+    recorded_measures,
+    train_matcher,
+)
 
 SIZE = {"customers": 150, "open_items": 1500, "lines": 500}
 
@@ -61,3 +66,10 @@ def test_a_model_applying_more_must_still_reach_the_target_precision() -> None:
     assert more.at_least_as_good_as(old, 0.999)
     sloppy = replace(old, automatic=0.96, auto_precision=0.998, auto_wrong=2)
     assert not sloppy.at_least_as_good_as(old, 0.999)
+
+
+def test_the_confidence_cap_counts_a_line_held_in_several_forms_once() -> None:
+    table = candidate_table([generated_set(11, **SIZE)])
+    once = fit_scorer(table, "t1").confidence_cap
+    twice = fit_scorer(table, "t2", copies=2).confidence_cap
+    assert 0.0 < twice < once < 1.0  # the same evidence counted once proves less

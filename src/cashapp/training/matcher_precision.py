@@ -56,17 +56,20 @@ def precision_table(
     right: npt.NDArray[np.bool_],
     grid: Sequence[float] = GRID,
     confidence: float = CONFIDENCE,
+    copies: int = 1,
 ) -> tuple[PrecisionRow, ...]:
     """The table from one calibrated score per line and whether that line would be right.
-    A target no threshold reaches gets ``threshold=None`` and the best bound the data gave."""
+    A target no threshold reaches gets ``threshold=None`` and the best bound the data gave.
+    ``copies``: how many forms of each line the scores hold (``matcher_ship.TRAINING_FORMS``);
+    the bound counts a line once, not once per form (a copy is no new evidence)."""
     order = np.argsort(-scores, kind="stable")
     s, wrong = scores[order], ~right[order]
     if len(s) == 0:
         return tuple(PrecisionRow(float(t), None, 0, 0, 1.0) for t in sorted(grid))
     # the set "score >= t" for each distinct score t ends at the last line with that score
     ends = np.flatnonzero(np.r_[s[1:] != s[:-1], True])
-    lines = ends + 1
-    errors = np.cumsum(wrong)[ends]
+    lines = (ends + 1) / copies
+    errors = np.cumsum(wrong)[ends] / copies
     bounds = upper_bound(errors, lines, confidence)
     table = []
     for target in sorted(grid):
@@ -74,7 +77,7 @@ def precision_table(
         at = int(ok[-1]) if len(ok) else int(np.argmin(bounds))
         table.append(PrecisionRow(target=float(target),
                                   threshold=float(s[ends[at]]) if len(ok) else None,
-                                  lines=int(lines[at]), errors=int(errors[at]),
+                                  lines=round(float(lines[at])), errors=round(float(errors[at])),
                                   upper_bound=round(float(bounds[at]), 7)))
     return tuple(table)
 
@@ -86,9 +89,10 @@ def table_from_out_of_fold(
     line_of_row: npt.NDArray[np.int64],
     gated: npt.NDArray[np.bool_],
     grid: Sequence[float] = GRID,
+    copies: int = 1,
 ) -> tuple[PrecisionRow, ...]:
     """The table from out-of-fold candidate scores: ``calibrated`` (clipped as served),
     ``raw``, ``labels`` and ``gated`` (``row_gates``) per candidate row."""
     best = best_per_line(calibrated, raw, line_of_row)
     keep = best[gated[best]]
-    return precision_table(calibrated[keep], labels[keep] == 1, grid)
+    return precision_table(calibrated[keep], labels[keep] == 1, grid, copies=copies)

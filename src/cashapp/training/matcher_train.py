@@ -97,7 +97,7 @@ class TrainingReport:
 
 
 def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED,
-               policy: MatchPolicy | None = None) -> Scorer:
+               policy: MatchPolicy | None = None, copies: int = 1) -> Scorer:
     """Fit the calibrator on out-of-fold line scores of every training line, then the
     classifier on all of them (``CalibratedClassifierCV(ensemble=False)``'s recipe).
 
@@ -106,6 +106,10 @@ def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED,
     of the calibration to a handful of errors: two splits of the same data gave automatic
     rates 5 points apart. The same out-of-fold scores, calibrated and capped as served, give
     the precision table (``matcher_precision``; gates read with ``policy``).
+
+    ``copies``: how many times each line is in the table (a scenario trained on in several
+    forms, ``matcher_ship.TRAINING_FORMS``); the confidence cap's Laplace bound and the
+    precision table count each line once, not once per copy (a copy is no new evidence).
     """
     rng = np.random.default_rng(seed)
     fold_of_line = rng.integers(0, FOLDS, size=table.lines)
@@ -127,10 +131,11 @@ def fit_scorer(table: CandidateTable, version: str, *, seed: int = FOLD_SEED,
     calibrator.fit(scores, table.labels)
     calibrated = calibrator.predict(scores)
     top = calibrated >= calibrated.max()
-    cap = round((int(table.labels[top].sum()) + 1) / (int(top.sum()) + 2), 6)
+    right, seen = int(table.labels[top].sum()) / copies, int(top.sum()) / copies
+    cap = round((right + 1) / (seen + 2), 6)
     gated = row_gates(table.rows, policy or MatchPolicy())
     precision = table_from_out_of_fold(np.clip(calibrated, 0.0, cap), raw, table.labels,
-                                       table.line_of_row, gated)
+                                       table.line_of_row, gated, copies=copies)
     return Scorer(version=version, classifier=classifier, calibrator=calibrator,
                   features=FEATURES, confidence_cap=cap, precision_table=precision)
 
@@ -186,15 +191,17 @@ def train_matcher(
     training_data: str = "",
     produced_by: str = "",
     rows: CandidateTable | None = None,
+    copies: int = 1,
 ) -> TrainingReport:
     """Train a scorer; promote it into ``model_dir`` only if it measures no worse there.
     ``rows``: training rows already built (``train`` is then not read), e.g. by the candidate
     code of the commit that trained the model in place, to re-ship the same classifier
-    (``scripts/reship_matcher.py``)."""
+    (``scripts/reship_matcher.py``). ``copies``: how many forms of each line ``train``
+    holds, see ``fit_scorer``."""
     policy = policy or MatchPolicy()
     version = version or time.strftime("%Y%m%d%H%M", time.gmtime())
     table = rows if rows is not None else candidate_table(train, policy)
-    scorer = fit_scorer(table, version, policy=policy)
+    scorer = fit_scorer(table, version, policy=policy, copies=copies)
     new = measure(scorer, evaluation, policy)
     try:
         current: Measures | None = measure(load_scorer(model_dir), evaluation, policy)
