@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from cashapp.domain.aliases import alias_text
 from cashapp.domain.statements import BankLine
 from cashapp.matcher.api import LedgerView
 from cashapp.matcher.normalize import iban_key, name_key
@@ -50,12 +51,6 @@ class AliasRule:
     @property
     def text(self) -> str:
         return alias_text(self.kind, self.value, self.customer_id, self.support)
-
-
-def alias_text(kind: str, value: str, customer_id: str, support: int) -> str:
-    """The rule as a person reads it."""
-    what = "account" if kind == AliasKind.ACCOUNT else "payer name"
-    return f"{what} {value} pays for customer {customer_id} (seen {support} times)"
 
 
 def known_keys(ledger: LedgerView) -> tuple[set[str], set[str]]:

@@ -18,7 +18,7 @@ from cashapp.api.rule_schemas import (
     RuleState,
 )
 from cashapp.api.schemas import MAX_PAGE
-from cashapp.matcher.aliases import alias_text
+from cashapp.domain.aliases import alias_text
 from cashapp.reconciliation.alias_rules import decide_alias_rule, refresh_alias_rules
 from cashapp.storage import alias_rules as store
 from cashapp.storage.transactions import read_session, write_transaction
