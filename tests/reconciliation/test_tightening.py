@@ -79,3 +79,13 @@ def test_after_a_reversal_a_line_at_the_old_threshold_waits_in_review(ledger: Le
         states = {s.line.id: s.state for s in review.list_lines(session, ledger.tenant)}
     assert states[c1] == "suggested" and states[wrong] == "suggested"  # C1 waits for a person
     assert states[c2] == "applied" and (summary.applied, summary.suggested) == (1, 2)
+
+
+def test_a_tightened_customers_decisions_record_its_threshold() -> None:
+    from cashapp.reconciliation.run import run_actor
+
+    actor = run_actor(load_matcher(rules_only=True), tightened_policy(MatchPolicy(), {"C1": 1}))
+    paid = proposal(("invoice", "INV-1", "100.00"))
+    assert actor.threshold_for(replace(paid, customer_id="C1")) == pytest.approx(0.9999)
+    assert actor.threshold_for(replace(paid, customer_id="C2")) == actor.threshold == 0.999
+    assert actor.threshold_for(paid) == 0.999  # no customer named: the run's threshold

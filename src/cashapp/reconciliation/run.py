@@ -194,7 +194,7 @@ def record_result(
             actor_type=actor.actor_type,
             actor_id=actor.actor_id,
             model_name=actor.model_name,
-            threshold=actor.threshold,
+            threshold=actor.threshold_for(best),
         )
         return DecisionKind.AUTO
     if result.decision is DecisionKind.AUTO:
@@ -245,7 +245,8 @@ AfterChunk = Callable[[int], object]  # called with the number of lines of each 
 
 def run_actor(matcher: Matcher, policy: MatchPolicy) -> Actor:
     """Who the run's decisions name: the rules or the model, at the threshold it applies (the
-    scored matcher's is set by its model for the policy's target precision)."""
+    scored matcher's is set by its model for the policy's target precision; a tightened
+    customer's decisions record that customer's threshold when stricter)."""
     is_rules = matcher.version.startswith("rules")
     threshold_of = getattr(matcher, "auto_threshold", None)
     return Actor(
@@ -253,6 +254,7 @@ def run_actor(matcher: Matcher, policy: MatchPolicy) -> Actor:
         actor_id=f"cashapp-run:{matcher.version}",
         model_name=type(matcher).__name__,
         threshold=threshold_of(policy) if callable(threshold_of) else policy.auto_precision,
+        customer_thresholds=policy.per_customer_threshold,
     )
 
 
