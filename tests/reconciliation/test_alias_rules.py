@@ -15,10 +15,12 @@ import pytest
 from sqlalchemy.engine import Engine
 from tests.conftest import LedgerBuilder
 
+from cashapp.core.clock import utc_now
 from cashapp.core.errors import ConflictError, NotFoundError
 from cashapp.domain.proposals import AllocationKind, ProposedAllocation
+from cashapp.domain.statements import BankLine
 from cashapp.matcher import load_matcher
-from cashapp.matcher.api import MatchPolicy
+from cashapp.matcher.api import LineToMatch, MatchPolicy
 from cashapp.matcher.normalize import name_key
 from cashapp.reconciliation.alias_rules import decide_alias_rule, refresh_alias_rules
 from cashapp.reconciliation.review_actions import ReviewAction, apply_reviewed
@@ -167,3 +169,24 @@ def test_another_tenants_rules_are_invisible(ledger: LedgerBuilder) -> None:
         decide_alias_rule(session, other, rule.id, accept=False, actor="mallory")
     with write_transaction(ledger.engine) as session:
         assert refresh_alias_rules(session, other) == store.RefreshCounts()
+
+
+def test_an_accepted_account_rule_reaches_the_ledger_by_its_written_value(ledger: LedgerBuilder) -> None:
+    """Stored as written, keyed by ``iban_key``; the run's ledger gets the written value (the
+    matcher's index normalises it with the same function)."""
+    ledger.invoice("INV-1", "10.00", customer="C7")
+    written = "de89 3704 0044 0532 0130 00"
+    with write_transaction(ledger.engine) as session:
+        store.store_proposals(session, ledger.tenant, [store.Proposed(
+            kind="account", value=written, key="DE89370400440532013000", customer_key="C7",
+            times_seen=3)], at=utc_now())
+    (rule,) = _rules(ledger.engine, ledger.tenant)
+    _decide(ledger, rule.id, accept=True)
+    with read_session(ledger.engine) as session:
+        learned = prepare_run(session, ledger.tenant).ledger
+    assert learned.learned_accounts == {written: ("C7",)} and learned.learned_names == {}
+    line = BankLine(bank_ref="B1", entry=0, amount=Decimal("10.00"), currency="EUR",
+                    counterparty_account="DE89370400440532013000", counterparty_name="?")
+    (result,) = load_matcher().match([LineToMatch(key="1", line=line)], learned, MatchPolicy())
+    assert result.best is not None and result.best.customer_id == "C7"
+    assert "learned account" in " ".join(e.detail for e in result.best.evidence)
