@@ -17,14 +17,14 @@ from tests.conftest import LedgerBuilder
 
 from cashapp.core.clock import utc_now
 from cashapp.core.errors import ConflictError, NotFoundError
-from cashapp.domain.proposals import AllocationKind, ProposedAllocation
+from cashapp.domain.proposals import AllocationKind, DecisionKind, MatchResult, ProposedAllocation
 from cashapp.domain.statements import BankLine
 from cashapp.matcher import load_matcher
 from cashapp.matcher.api import LineToMatch, MatchPolicy
 from cashapp.matcher.normalize import name_key
 from cashapp.reconciliation.alias_rules import decide_alias_rule, refresh_alias_rules
 from cashapp.reconciliation.review_actions import ReviewAction, apply_reviewed
-from cashapp.reconciliation.run import prepare_run
+from cashapp.reconciliation.run import prepare_run, run_lettrage
 from cashapp.storage import alias_rules as store
 from cashapp.storage import review
 from cashapp.storage.repositories.tenants import create_tenant
@@ -71,18 +71,20 @@ def _decide(ledger: LedgerBuilder, rule_id: int, *, accept: bool, version: int |
                           version_seen=version)
 
 
-def _best_customer(ledger: LedgerBuilder) -> tuple[str | None, str]:
-    """The customer and evidence of the best proposal for the OFX-like line (payer name only)."""
+def _alias_line(ledger: LedgerBuilder) -> tuple[int, MatchResult]:
+    """An OFX-like line (a payer name, no account, no reference) paying C1's INV-1003, and
+    what the scored matcher makes of it in the run's ledger."""
     (line,) = ledger.lines(("1234.56", "PAYMENT"), payer=ALIAS.lower())
     with read_session(ledger.engine) as session:
         work = prepare_run(session, ledger.tenant)
     (task,) = [t for t in work.tasks if t.key == str(line)]
     assert task.line.counterparty_account is None
     (result,) = load_matcher().match([task], work.ledger, MatchPolicy())
-    best = result.best
-    if best is None:
-        return None, ""
-    return best.customer_id, " ".join(e.detail for e in best.evidence)
+    return line, result
+
+
+def _evidence(result: MatchResult) -> str:
+    return " ".join(e.detail for e in result.best.evidence) if result.best else ""
 
 
 def test_an_accepted_name_rule_identifies_the_payer_in_the_next_run(ledger: LedgerBuilder) -> None:
@@ -100,15 +102,22 @@ def test_an_accepted_name_rule_identifies_the_payer_in_the_next_run(ledger: Ledg
     assert accepted.decided_at is not None
     with read_session(ledger.engine) as session:
         assert prepare_run(session, ledger.tenant).ledger.learned_names == {ALIAS: ("C1",)}
-    customer, evidence = _best_customer(ledger)
-    assert customer == "C1" and "learned payer name" in evidence
+    line, result = _alias_line(ledger)
+    assert result.best is not None and result.best.customer_id == "C1"
+    assert "learned payer name" in _evidence(result) and result.decision is DecisionKind.AUTO
+    summary = run_lettrage(ledger.engine, ledger.tenant, matcher=load_matcher(), policy=MatchPolicy())
+    assert summary.applied == 1
+    with read_session(ledger.engine) as session:
+        assert review.get_line_summary(session, ledger.tenant, line).state == "applied"  # type: ignore[union-attr]
     assert _refresh(ledger) == store.RefreshCounts()  # accepted: known, not proposed again
 
 
 def test_without_the_rule_the_payer_is_nobody(ledger: LedgerBuilder) -> None:
+    """The amount alone points at C1's invoice, from a payer nobody knows: never automatic."""
     _reviewed_payer(ledger)
-    _, evidence = _best_customer(ledger)
-    assert "learned payer name" not in evidence
+    _, result = _alias_line(ledger)
+    assert "learned payer name" not in _evidence(result)
+    assert result.decision is not DecisionKind.AUTO
 
 
 def test_a_rejected_rule_is_neither_used_nor_proposed_again(ledger: LedgerBuilder) -> None:
