@@ -38,7 +38,7 @@ def confirmed_payers(decisions: LabelledDecisions) -> Iterator[tuple[BankLine, s
 
 def refresh_alias_rules(session: Session, tenant: int) -> RefreshCounts:
     """Propose alias rules from every confirmed line of the tenant (flushes, no commit)."""
-    decisions = list_labelled_decisions(session, tenant)
+    decisions = list_labelled_decisions(session, tenant, with_history=False)
     learned = learned_aliases(session, tenant)
     ledger = replace(decisions.ledger, learned_accounts=learned.accounts,
                      learned_names=learned.names)
