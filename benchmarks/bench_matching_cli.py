@@ -20,8 +20,9 @@ so the measured day's run has the history its own earlier runs applied: a steady
 ``CASHAPP_BENCH_WARMUP=periodic`` (the default, ``cli_review.periodic_warm_up``): the past
 month by month as a user lives it (the month's invoices, its statements, ``cashapp run``),
 and after each run a reviewer resolves the review queue through the HTTP API of a real
-``cashapp serve`` and accepts the alias rules the learning loop proposes that the truth
-says are right. ``CASHAPP_BENCH_WARMUP=single`` (``cli_harness.warm_up``): the whole past
+``cashapp serve`` and, through the same API, accepts the alias rules the product proposes
+that the truth says are right (rejecting the others); the accepted rules reach the later
+runs, the measured day's included. ``CASHAPP_BENCH_WARMUP=single`` (``cli_harness.warm_up``): the whole past
 in one run, nobody reviews. ``CASHAPP_BENCH_HISTORY=0`` measures day 1 on a fresh database.
 
 ``python -m benchmarks bench_matching_cli`` (size by CASHAPP_BENCH_LINES, default 6000;
@@ -41,7 +42,6 @@ import os
 import platform
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -88,10 +88,6 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
                 run_history, _, _ = in_memory(scenario,
                                               customer_history=day.ledger.customer_history)
                 on_run_ledger = on_ledger(scenario, day.ledger)
-            learned = day.past.get("learned") or {}
-            with_rules = (on_ledger(scenario, replace(
-                day.ledger, learned_accounts=learned["accounts"], learned_names=learned["names"]))
-                if day.ledger is not None and any(learned.values()) else None)
             differences = compare(memory, memory_tasks, day,
                                   run_history if run_history is not None else fresh,
                                   RUN_HISTORY if run_history is not None else HISTORY,
@@ -131,8 +127,6 @@ def measure(lines: int, *, postgres: bool = False, workdir: Path | None = None,
                                             if run_history is not None else None),
         "in_memory_on_the_runs_ledger": (table_of(on_run_ledger, scenario.truth)
                                          if on_run_ledger is not None else None),
-        "in_memory_on_the_runs_ledger_with_the_alias_rules": (
-            table_of(with_rules, scenario.truth) if with_rules is not None else None),
         "mt940_additional_info_effect": mt940_effect,
         "run_summary": next(s.stdout for s in day.stages if s.name == "run").strip(),
     }
@@ -201,11 +195,8 @@ def markdown(report: dict[str, Any], day1: dict[str, Any] | None = None) -> str:
             rows.append(("in memory, with the history the CLI built",
                          report["in_memory_with_the_runs_history"]))
         if report.get("in_memory_on_the_runs_ledger"):
-            rows.append(("in memory, on the run's ledger (its history and open items)",
-                         report["in_memory_on_the_runs_ledger"]))
-        if report.get("in_memory_on_the_runs_ledger_with_the_alias_rules"):
-            rows.append(("in memory, on the run's ledger with the accepted alias rules",
-                         report["in_memory_on_the_runs_ledger_with_the_alias_rules"]))
+            rows.append(("in memory, on the run's ledger (its history, open items and "
+                         "accepted alias rules)", report["in_memory_on_the_runs_ledger"]))
         rows.append(("in memory, no history", fresh))
         out += ["", "Overall:", "",
                 "| overall | " + " | ".join(COLUMNS) + " |", "|---|" + "---|" * len(COLUMNS)]

@@ -14,13 +14,14 @@ that is the truth, else books the true allocation (``POST .../apply``, action ``
 what the API refuses is left in the queue, and the next month's run matches it again. A line that is not a customer payment
 is rejected (``POST .../reject``; left when it has no proposal).
 
-Alias rules: ``training.matcher_feedback.propose_alias_rules`` on the learning loop's labels
-(``reconciliation.labels.list_labelled_decisions``, what ``cashapp train`` reads), with the
-rules accepted so far as known; a rule is right when every line of the past and the day
-that carries its account or payer name was paid for its customer (the truth). The product
-has no endpoint or table for alias rules and ``reconciliation.run.prepare_run`` builds the
-``LedgerView`` without ``learned_accounts`` / ``learned_names``: the accepted rules are kept
-here and their effect is measured in memory only (``bench_matching_cli``).
+Alias rules, through the same API after each month's review: ``POST /v1/alias-rules/refresh``
+(the product proposes rules from the lines people confirmed, ``reconciliation.alias_rules``),
+``GET /v1/alias-rules?status=proposed``, then for each proposal ``POST .../accept`` when it is
+right by the truth (every line of the past and the day that carries its account or payer
+name was paid for its customer), ``POST .../reject`` otherwise. The product stores the
+decision: an accepted rule reaches the next ``cashapp run`` (``prepare_run`` puts it in
+``LedgerView.learned_accounts`` / ``learned_names``), a rejected one is never proposed again.
+``AliasBook`` keeps the truth's payers, the counts and the accepted rules for the report.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,14 +51,7 @@ from cashapp.core.settings import load_settings
 from cashapp.domain.ledger import OpenItem
 from cashapp.domain.proposals import ProposedAllocation
 from cashapp.domain.statements import BankLine
-from cashapp.matcher.api import LedgerView
 from cashapp.matcher.normalize import iban_key, name_key
-from cashapp.training.matcher_feedback import (
-    AliasRule,
-    ReviewedLine,
-    ReviewOutcome,
-    propose_alias_rules,
-)
 
 CONFIRMED_TOP = "confirmed the top proposal"
 PICKED_LOWER = "picked a lower proposal (the truth)"
@@ -111,7 +105,7 @@ class Reviewer:
     calls: Counter[str] = field(default_factory=Counter)
     refused: list[str] = field(default_factory=list)  # bank_ref: status detail
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def call(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """One API call; waits out a 429 (the rate limit) and tries again."""
         if method == "POST":
             kwargs["headers"] = {"Idempotency-Key": uuid.uuid4().hex}
@@ -128,7 +122,7 @@ class Reviewer:
             params: dict[str, Any] = {"state": state, "limit": 500}
             if cursor is not None:
                 params["cursor"] = cursor
-            page = self._call("GET", "/v1/bank-lines", params=params)
+            page = self.call("GET", "/v1/bank-lines", params=params)
             page.raise_for_status()
             body = page.json()
             yield from body["items"]
@@ -145,7 +139,7 @@ class Reviewer:
                     self.resolve(item["id"], item["bank_ref"], truth)
 
     def resolve(self, line_id: int, bank_ref: str, truth: Truth) -> None:
-        detail = self._call("GET", f"/v1/bank-lines/{line_id}")
+        detail = self.call("GET", f"/v1/bank-lines/{line_id}")
         detail.raise_for_status()
         line = detail.json()
         version, proposals = line["version"], line["proposals"]
@@ -156,7 +150,7 @@ class Reviewer:
         ranked = [allocation_key(tuple(allocation_from(a) for a in p["allocations"]))
                   for p in proposals]
         if ranked and ranked[0] == expected:
-            done = self._call("POST", f"/v1/bank-lines/{line_id}/confirm",
+            done = self.call("POST", f"/v1/bank-lines/{line_id}/confirm",
                               json={"version": version})
             outcome = CONFIRMED_TOP
         elif expected in ranked:
@@ -178,14 +172,14 @@ class Reviewer:
                customer_id: str | None, note: str) -> httpx.Response:
         body = {"version": version, "action": "change", "allocations": allocations,
                 "customer_id": customer_id, "note": note}
-        return self._call("POST", f"/v1/bank-lines/{line_id}/apply", json=body)
+        return self.call("POST", f"/v1/bank-lines/{line_id}/apply", json=body)
 
     def _reject_or_leave(self, line_id: int, version: int, proposals: list[Any],
                          reason: str) -> None:
         if not proposals:
             self.outcomes[LEFT] += 1
             return
-        done = self._call("POST", f"/v1/bank-lines/{line_id}/reject",
+        done = self.call("POST", f"/v1/bank-lines/{line_id}/reject",
                           json={"version": version, "reason": reason})
         self.outcomes[REJECTED if done.status_code == 200 else LEFT] += 1
 
@@ -205,7 +199,6 @@ class AliasBook:
     names: dict[str, tuple[str, ...]] = field(default_factory=dict)
     proposed: Counter[str] = field(default_factory=Counter)
     wrong: list[str] = field(default_factory=list)
-    seen: set[tuple[str, str | None, str]] = field(default_factory=set)
 
     @classmethod
     def from_truth(cls, lines: Mapping[str, BankLine], truth: Mapping[str, Truth]) -> AliasBook:
@@ -222,58 +215,45 @@ class AliasBook:
                     payers[("name", key)].add(paid.customer_id)
         return cls(payers=dict(payers))
 
-    def ledger(self, ledger: LedgerView) -> LedgerView:
-        return replace(ledger, learned_accounts=dict(self.accounts), learned_names=dict(self.names))
-
-    def review(self, rules: list[AliasRule]) -> None:
-        """Accept the rules that are right by the truth (every line of the past and the day
-        with that account or name paid for the rule's customer); count right and wrong once
-        per rule (a declined rule comes back every month: nothing stores the refusal)."""
-        for rule in rules:
-            key = iban_key(rule.value) if rule.kind == "account" else name_key(rule.value)
-            if (rule.kind, key, rule.customer_id) in self.seen:
-                self.proposed["proposed again (declined before)"] += 1
-                continue
-            self.seen.add((rule.kind, key, rule.customer_id))
-            paid_for = self.payers.get((rule.kind, key or ""), set())
-            right = paid_for == {rule.customer_id}
-            self.proposed[f"{rule.kind}, {'right' if right else 'wrong'}"] += 1
-            if not right:
-                self.wrong.append(f"{rule.text}; the truth: " + (
-                    f"lines with it paid for {sorted(paid_for)}" if paid_for
-                    else "no generated line has it in this form"))
-                continue
-            book = self.accounts if rule.kind == "account" else self.names
-            book[rule.value] = (rule.customer_id,)
+    def judge(self, rule: Mapping[str, Any]) -> bool:
+        """Whether a rule (as the API lists it) is right by the truth: every line of the past
+        and the day with that account or name paid for the rule's customer. Counted once."""
+        paid_for = self.payers.get((rule["kind"], rule["key"]), set())
+        right = paid_for == {rule["customer_id"]}
+        self.proposed[f"{rule['kind']}, {'right' if right else 'wrong'}"] += 1
+        if right:
+            book = self.accounts if rule["kind"] == "account" else self.names
+            book[rule["value"]] = (rule["customer_id"],)
+        else:
+            self.wrong.append(f"{rule['text']}; the truth: " + (
+                f"lines with it paid for {sorted(paid_for)}" if paid_for
+                else "no generated line has it in this form"))
+        return right
 
 
-def propose_rules(database_url: str, book: AliasBook) -> list[AliasRule]:
-    """The learning loop's proposals on what people confirmed so far (the labels ``cashapp
-    train`` reads), the accepted rules counted as known."""
-    from cashapp.reconciliation.labels import list_labelled_decisions
-    from cashapp.storage.engine import make_engine
-    from cashapp.storage.repositories.tenants import get_tenant
-    from cashapp.storage.transactions import read_session
-
-    engine = make_engine(database_url)
-    try:
-        with read_session(engine) as session:
-            tenant = get_tenant(session, load_settings().default_tenant).id
-            assert tenant is not None
-            decisions = list_labelled_decisions(session, tenant)
-    finally:
-        engine.dispose()
-    customer_of = {i.invoice_number: i.customer_id for i in decisions.ledger.open_items}
-    reviewed = []
-    for task in decisions.lines:
-        right = decisions.right.get(task.key)
-        if not right:
-            continue
-        customers = {customer_of.get(a.invoice_number or "") for a in right} - {None}
-        if len(customers) == 1:
-            reviewed.append(ReviewedLine(task=task, outcome=ReviewOutcome.CONFIRMED,
-                                         allocations=right, customer_id=customers.pop()))
-    return propose_alias_rules(book.ledger(decisions.ledger), reviewed)
+def review_rules(reviewer: Reviewer, book: AliasBook) -> int:
+    """Refresh the proposals through the API, accept the right ones and reject the wrong
+    ones (the product keeps both decisions); the number of proposals decided."""
+    refreshed = reviewer.call("POST", "/v1/alias-rules/refresh")
+    refreshed.raise_for_status()
+    proposals = []
+    cursor = None
+    while True:
+        params: dict[str, Any] = {"status": "proposed", "limit": 500}
+        if cursor is not None:
+            params["cursor"] = cursor
+        page = reviewer.call("GET", "/v1/alias-rules", params=params)
+        page.raise_for_status()
+        proposals += page.json()["items"]
+        cursor = page.json()["next_cursor"]
+        if cursor is None:
+            break
+    for rule in proposals:
+        verdict = "accept" if book.judge(rule) else "reject"
+        done = reviewer.call("POST", f"/v1/alias-rules/{rule['id']}/{verdict}",
+                             json={"version": rule["version"]})
+        done.raise_for_status()
+    return len(proposals)
 
 
 @contextmanager
@@ -365,9 +345,8 @@ def periodic_warm_up(scenario: Scenario, workdir: Path, *, database_url: str
             done.append(Stage(name="review (API)", wall=time.perf_counter() - started,
                               cpu=time.process_time() - cpu, stdout=""))
             started, cpu = time.perf_counter(), time.process_time()
-            rules = propose_rules(database_url, book)
-            book.review(rules)
-            done.append(Stage(name="alias rules", wall=time.perf_counter() - started,
+            rules = review_rules(reviewer, book)
+            done.append(Stage(name="alias rules (API)", wall=time.perf_counter() - started,
                               cpu=time.process_time() - cpu, stdout=""))
             for stage in done:
                 stage.name = f"past: {stage.name}"
@@ -376,7 +355,7 @@ def periodic_warm_up(scenario: Scenario, workdir: Path, *, database_url: str
                 "month": month.name, "lines": sum(len(v) for v in month.lines.values()),
                 "invoices": len(month.invoices), "run": summary,
                 "review": dict(reviewer.outcomes - before),
-                "api_calls": sum(reviewer.calls.values()) - calls, "alias_rules_proposed": len(rules),
+                "api_calls": sum(reviewer.calls.values()) - calls, "alias_rules_proposed": rules,
                 "stages": {s.name: round(s.wall, 2) for s in done}})
         total_server_cpu = server_cpu()
     assert reviewer is not None
@@ -426,13 +405,12 @@ def periodic_markdown(warm: dict[str, Any]) -> list[str]:
             + f". API calls: {sum(calls.values())} ("
             + ", ".join(f"{k} {v}" for k, v in sorted(calls.items())) + f"); server CPU "
             f"{warm['api_server_cpu_s']} s.", "",
-            "Alias rules the learning loop proposed (`propose_alias_rules` on the confirmed "
-            "lines), judged by the truth: " + (", ".join(
+            "Alias rules the product proposed (`POST /v1/alias-rules/refresh` after each "
+            "month's review, from the lines people confirmed), judged by the truth: " + (", ".join(
                 f"{k} {v}" for k, v in sorted(rules["proposed"].items())) or "none")
-            + f"; accepted {rules['accepted_accounts']} accounts and {rules['accepted_names']}"
-            " payer names (they cannot reach `cashapp run`: no endpoint or table for them, "
-            "and `prepare_run` builds the ledger without learned aliases; their effect is "
-            "measured in memory below).", ""]
+            + f"; accepted through the API {rules['accepted_accounts']} accounts and "
+            f"{rules['accepted_names']} payer names (used by every later `cashapp run`), the "
+            "wrong ones rejected (never proposed again).", ""]
     end = warm["past_lines_at_the_end"]
     out += [f"Past lines ({warm['past_lines']}, {warm['past_invoices']} invoices) at the end "
             "(the day's run matches again what the reviewer left): "

@@ -19,7 +19,7 @@ from cashapp.api.idempotency import IdempotencyMiddleware
 from cashapp.api.limits import BodySizeLimit
 from cashapp.api.ratelimit import RateLimit
 from cashapp.api.relay import relay_lifespan
-from cashapp.api.routes import admin, ledger
+from cashapp.api.routes import admin, ledger, rules
 from cashapp.core.settings import Settings, load_settings
 from cashapp.storage.engine import make_engine
 from cashapp.storage.migrate import upgrade_to_head
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None, *, engine: Any = None, migrate:
     install_error_handlers(app)
     app.include_router(admin.router)
     app.include_router(ledger.router)
+    app.include_router(rules.router)
     app.include_router(pages.router)
     app.mount("/review/static", StaticFiles(directory=Path(__file__).parent / "static"), name="review-static")
     app.add_middleware(IdempotencyMiddleware)

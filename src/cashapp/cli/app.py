@@ -16,6 +16,7 @@ import typer
 
 from cashapp.cli import demo, files, lettrage, train
 from cashapp.cli.context import CliContext
+from cashapp.cli.rules import rules_app
 from cashapp.cli.service import register_service_commands
 from cashapp.cli.tenants import tenant_app
 
@@ -51,6 +52,7 @@ app.command("run")(lettrage.run)
 app.command("demo")(demo.demo)
 app.command("train")(train.train)
 app.add_typer(tenant_app, name="tenant")
+app.add_typer(rules_app, name="rules")
 register_service_commands(app)
 
 

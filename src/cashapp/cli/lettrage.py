@@ -1,7 +1,8 @@
 """``cashapp run``: match every open payment, apply what is certain, queue the rest.
 
-The entry point picks the matcher and the policy from the settings; ``run_lettrage`` does
-the work (one transaction per applied line, one per chunk of lines left for review).
+The entry point picks the matcher and the policy from the settings (``run.policy_from``, as
+the nightly run does); ``run_lettrage`` tightens it per customer from the tenant's reversals
+and does the work (set-based transactions of applied lines, chunks of lines left for review).
 """
 
 from __future__ import annotations
@@ -21,19 +22,10 @@ if TYPE_CHECKING:
 def run(ctx: typer.Context, tenant: TenantOption = None) -> None:
     """The lettrage run: extract, match, apply what is certain, queue the rest for review."""
     from cashapp.matcher import load_matcher
-    from cashapp.matcher.api import MatchPolicy
-    from cashapp.reconciliation.run import run_lettrage
+    from cashapp.reconciliation.run import policy_from, run_lettrage
 
     cli = context(ctx, tenant=tenant)
-    settings = cli.settings
-    policy = MatchPolicy(
-        auto_precision=float(settings.auto_apply_precision),
-        auto_min_confidence=float(settings.auto_min_confidence),
-        write_off_absolute=settings.write_off_absolute,
-        write_off_relative=settings.write_off_relative,
-        bank_charges_absolute=settings.bank_charges_absolute,
-        bank_charges_relative=settings.bank_charges_relative,
-    )
+    policy = policy_from(cli.settings)
     matcher = load_matcher()
     try:
         tenant_id = cli.tenant_id()

@@ -17,11 +17,19 @@ line's best allocation must clear: the largest of
 * the customer's tightened threshold, below.
 
 Per-customer tightening stays a per-decision floor: each reversed wrong auto-application of a
-customer divides that customer's error budget (``1 - target``) by ``TIGHTEN_FACTOR``; the
-result goes into ``MatchPolicy.per_customer_threshold``. With the default target 0.999, one
-reversal asks every line of that customer for a calibrated 0.9999 (stricter than the old
-per-decision reading, whatever the table allows others), two for 0.99999 (the ceiling: above
-it nothing would ever be automatic again without a person deciding so).
+customer divides that customer's error budget by ``TIGHTEN_FACTOR``; the result goes into
+``MatchPolicy.per_customer_threshold`` (``reconciliation.run.tightened_policy``, from the
+ledger's reversals). The budget is ``1 - base`` with ``base = tightening_base(target, floor)``
+= the stricter of the target and the floor, each read per decision. Not the table's threshold:
+that is the target read for the *set* and lies below the floor for today's model (0.846 for
+0.999), so tightening from it would ask a customer for less than every other customer gets;
+not the floor alone: with the default target and floor (0.999, 0.99) one reversal would then
+ask for 0.999, which the rules matcher's certain lines (0.999) and nearly every scored line
+clear, a tightening in name only. With the defaults, one reversal asks every line of that
+customer for a calibrated 0.9999 (stricter than the old per-decision reading of the target,
+whatever the table allows others), two for 0.99999 (the ceiling: above it nothing would ever
+be automatic again without a person deciding so; 1.5.1's calibration tops out at 0.999987,
+so at the ceiling that customer's lines all wait for a person).
 """
 
 from __future__ import annotations
@@ -62,6 +70,12 @@ def auto_threshold(
     """What a line's best allocation must clear to be applied: max(floor, the table's
     threshold for ``target``, the customer's tightened threshold)."""
     return max(floor, table_threshold(table, target), customer)
+
+
+def tightening_base(target: float, floor: float) -> float:
+    """What a customer's threshold tightens from: the stricter of the target precision and
+    the per-decision floor, both read per decision (see the module's docstring)."""
+    return max(target, floor)
 
 
 def tightened_threshold(base: float, wrong_reversals: int) -> float:

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -66,6 +66,15 @@ class Actor:
     actor_id: str
     model_name: str | None = None
     threshold: float | None = None
+    # Customers whose lines had to clear a stricter threshold (``run.tightened_policy``).
+    customer_thresholds: Mapping[str, float] = field(default_factory=dict)
+
+    def threshold_for(self, proposal: Proposal) -> float | None:
+        """The threshold ``proposal`` cleared: the run's, or its customer's when stricter."""
+        stricter = self.customer_thresholds.get(proposal.customer_id or "")
+        if stricter is None or self.threshold is None:
+            return self.threshold
+        return max(self.threshold, stricter)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +177,7 @@ def _write(
                     actor_type=actor.actor_type,
                     actor_id=actor.actor_id,
                     model_name=actor.model_name,
-                    threshold=actor.threshold,
+                    threshold=actor.threshold_for(plan.proposal),
                     at=now,
                 ),
             }
@@ -235,7 +244,7 @@ def apply_one_by_one(
                     actor_type=actor.actor_type,
                     actor_id=actor.actor_id,
                     model_name=actor.model_name,
-                    threshold=actor.threshold,
+                    threshold=actor.threshold_for(proposal),
                 )
             outcomes.append(Outcome.APPLIED)
         except AlreadyAppliedError:

@@ -27,11 +27,11 @@ from cashapp.core.settings import load_settings
 from cashapp.reconciliation.nightly import (
     TenantSummary,
     ingest_inbox,
-    policy_from,
     run_chunk,
     summarize,
 )
 from cashapp.reconciliation.outbox import relay_until_idle
+from cashapp.reconciliation.run import policy_from
 from cashapp.storage import Engine, Session
 from cashapp.storage import nightly as store
 from cashapp.storage.database import open_database

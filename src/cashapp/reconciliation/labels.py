@@ -54,8 +54,11 @@ def _allocations(view: ApplicationView) -> tuple[ProposedAllocation, ...]:
     )
 
 
-def list_labelled_decisions(session: Session, tenant: int) -> LabelledDecisions:
-    """Every labelled decision of the tenant, with the ledger rebuilt to before them."""
+def list_labelled_decisions(
+    session: Session, tenant: int, *, with_history: bool = True
+) -> LabelledDecisions:
+    """Every labelled decision of the tenant, with the ledger rebuilt to before them;
+    ``with_history`` False leaves the customers' habits out (the alias rules need none)."""
     right: dict[str, tuple[ProposedAllocation, ...] | None] = {}
     taken: dict[str, Decimal] = defaultdict(Decimal)
     line_ids: list[int] = []
@@ -81,7 +84,7 @@ def list_labelled_decisions(session: Session, tenant: int) -> LabelledDecisions:
     lines = [LineToMatch(key=str(row.id), line=bank_line_from_row(row))
              for row in sorted(rows, key=lambda r: r.id or 0)]
     history = customer_history_as_of(session, tenant, (t.line for t in lines), open_items=items,
-                                     excluding=labelled_applications)
+                                     excluding=labelled_applications) if with_history else {}
     return LabelledDecisions(
         ledger=LedgerView(open_items=items, customers=list_customers(session, tenant),
                           customer_history=history),

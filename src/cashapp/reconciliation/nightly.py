@@ -30,7 +30,7 @@ from cashapp.matcher import load_matcher
 from cashapp.matcher.api import Matcher, MatchPolicy
 from cashapp.reconciliation.ingest import sha256_of, store_remittance_file, store_statement_file
 from cashapp.reconciliation.outbox import relay_until_idle
-from cashapp.reconciliation.run import prepare_run, record_results
+from cashapp.reconciliation.run import policy_from, prepare_run, record_results
 from cashapp.storage import Engine, Session
 from cashapp.storage import nightly as store
 from cashapp.storage.repositories.bank import find_file
@@ -39,15 +39,6 @@ from cashapp.storage.transactions import read_session, run_in_transaction
 # Crash tests: seconds to sleep per applied line, after each applied transaction, so a
 # worker can be killed mid-chunk.
 LINE_DELAY_ENV = "CASHAPP_NIGHTLY_LINE_DELAY"
-
-
-def policy_from(settings: Settings) -> MatchPolicy:
-    return MatchPolicy(auto_precision=float(settings.auto_apply_precision),
-                       auto_min_confidence=float(settings.auto_min_confidence),
-                       write_off_absolute=settings.write_off_absolute,
-                       write_off_relative=settings.write_off_relative,
-                       bank_charges_absolute=settings.bank_charges_absolute,
-                       bank_charges_relative=settings.bank_charges_relative)
 
 
 @dataclass(slots=True)
@@ -72,6 +63,7 @@ def run_chunk(engine: Engine, tenant: int, bank_account_id: int, *, policy: Matc
             return ChunkResult()
         work = prepare_run(session, tenant)
     tasks = [t for t in work.tasks if t.key in wanted]
+    policy = work.tightened(policy)
     model = matcher or load_matcher()
 
     def pause(lines: int) -> None:

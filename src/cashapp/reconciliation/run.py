@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
 from cashapp.core.clock import utc_now
+from cashapp.core.settings import Settings
 from cashapp.domain.history import CustomerHistory, summarize_history
 from cashapp.domain.ledger import Customer, OpenItem
 from cashapp.domain.proposals import DecisionKind, MatchResult
@@ -32,10 +33,13 @@ from cashapp.matcher.remittance_link import (
     PayerDirectory,
     link_remittances,
 )
+from cashapp.matcher.thresholds import per_customer_thresholds, tightening_base
 from cashapp.reconciliation.apply import ActorType, apply_proposal
 from cashapp.reconciliation.bulk_apply import Actor, Outcome, apply_chunk
 from cashapp.reconciliation.review import store_suggestion, store_suggestions
 from cashapp.storage import Engine, Session
+from cashapp.storage.alias_rules import learned_aliases
+from cashapp.storage.labels import count_reversed_automatic
 from cashapp.storage.repositories.bank import (
     bank_line_from_row,
     list_lines_without_live_application,
@@ -48,17 +52,47 @@ from cashapp.storage.transactions import read_session, run_in_transaction
 HISTORY_WINDOW = timedelta(days=730)  # past payments that make a customer's habits
 
 
+def policy_from(settings: Settings) -> MatchPolicy:
+    """The tenant-wide policy of a run, from the settings (``tightened_policy`` then adds
+    what the tenant's own ledger says about each customer)."""
+    return MatchPolicy(auto_precision=float(settings.auto_apply_precision),
+                       auto_min_confidence=float(settings.auto_min_confidence),
+                       write_off_absolute=settings.write_off_absolute,
+                       write_off_relative=settings.write_off_relative,
+                       bank_charges_absolute=settings.bank_charges_absolute,
+                       bank_charges_relative=settings.bank_charges_relative)
+
+
+def tightened_policy(policy: MatchPolicy, reversals: Mapping[str, int]) -> MatchPolicy:
+    """``policy`` with each customer's threshold tightened for its reversed automatic
+    applications (``matcher.thresholds``: from ``tightening_base``, a tenfold smaller error
+    budget per reversal); a threshold the policy already sets for a customer is kept when
+    stricter."""
+    base = tightening_base(policy.auto_precision, policy.auto_min_confidence)
+    thresholds = dict(policy.per_customer_threshold)
+    for customer, threshold in per_customer_thresholds(base, reversals).items():
+        thresholds[customer] = max(threshold, thresholds.get(customer, 0.0))
+    return replace(policy, per_customer_threshold=thresholds)
+
+
 @dataclass(frozen=True, slots=True)
 class RunWork:
-    """What one run matches: the lines (keyed by bank line id) and the tenant's ledger."""
+    """What one run matches: the lines (keyed by bank line id), the tenant's ledger, and per
+    customer the automatic applications a person reversed (``tightened`` reads them)."""
 
     tasks: list[LineToMatch]
     ledger: LedgerView
+    reversals: Mapping[str, int] = field(default_factory=dict)
+
+    def tightened(self, policy: MatchPolicy) -> MatchPolicy:
+        """The policy this run's lines are matched and recorded under."""
+        return tightened_policy(policy, self.reversals)
 
 
 def prepare_run(session: Session, tenant: int) -> RunWork:
     """The lines to match, with the references found in their text and linked advices, and
-    the ledger with each customer's payment habits (one query over past applications).
+    the ledger with each customer's payment habits (one query over past applications) and
+    the payer aliases people accepted (``storage.alias_rules.learned_aliases``).
 
     The habits are the payments of the ``HISTORY_WINDOW`` up to the run's as-of date
     (``as_of_date``: the latest booking date of the lines matched), not up to today, so a
@@ -87,8 +121,11 @@ def prepare_run(session: Session, tenant: int) -> RunWork:
     history = customer_history_as_of(
         session, tenant, (keyed.line for keyed in lines), open_items=open_items
     )
-    ledger = LedgerView(open_items=open_items, customers=customers, customer_history=history)
-    return RunWork(tasks=tasks, ledger=ledger)
+    learned = learned_aliases(session, tenant)
+    ledger = LedgerView(open_items=open_items, customers=customers, customer_history=history,
+                        learned_accounts=learned.accounts, learned_names=learned.names)
+    return RunWork(tasks=tasks, ledger=ledger,
+                   reversals=count_reversed_automatic(session, tenant))
 
 
 def customer_history_as_of(
@@ -157,7 +194,7 @@ def record_result(
             actor_type=actor.actor_type,
             actor_id=actor.actor_id,
             model_name=actor.model_name,
-            threshold=actor.threshold,
+            threshold=actor.threshold_for(best),
         )
         return DecisionKind.AUTO
     if result.decision is DecisionKind.AUTO:
@@ -208,7 +245,8 @@ AfterChunk = Callable[[int], object]  # called with the number of lines of each 
 
 def run_actor(matcher: Matcher, policy: MatchPolicy) -> Actor:
     """Who the run's decisions name: the rules or the model, at the threshold it applies (the
-    scored matcher's is set by its model for the policy's target precision)."""
+    scored matcher's is set by its model for the policy's target precision; a tightened
+    customer's decisions record that customer's threshold when stricter)."""
     is_rules = matcher.version.startswith("rules")
     threshold_of = getattr(matcher, "auto_threshold", None)
     return Actor(
@@ -216,6 +254,7 @@ def run_actor(matcher: Matcher, policy: MatchPolicy) -> Actor:
         actor_id=f"cashapp-run:{matcher.version}",
         model_name=type(matcher).__name__,
         threshold=threshold_of(policy) if callable(threshold_of) else policy.auto_precision,
+        customer_thresholds=policy.per_customer_threshold,
     )
 
 
@@ -227,9 +266,11 @@ def run_lettrage(
     policy: MatchPolicy,
     progress: Progress | None = None,
 ) -> RunSummary:
-    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest."""
+    """Match every open payment of ``tenant``, apply the AUTO results, queue the rest
+    (``policy`` tightened for the customers whose automatic applications were reversed)."""
     with read_session(engine) as session:
         work = prepare_run(session, tenant)
+    policy = work.tightened(policy)
     results = matcher.match(work.tasks, work.ledger, policy)
     lines = {task.key: task.line for task in work.tasks}
     stream = progress(results, len(results)) if progress else iter(results)

@@ -30,7 +30,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 # The newest revision in migrations/versions: bump it with every new migration
 # (tests/storage/test_migrate.py checks it against Alembic's own head).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 VERSION_TABLE = "alembic_version"  # Alembic's default, which env.py keeps
 
 # Held for the migration's transaction so that concurrent processes migrate one at a time.
