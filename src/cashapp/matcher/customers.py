@@ -65,10 +65,10 @@ def identify_customers(
             continue
         for cid, similarity, how in match_name(index, name):
             note(cid, "name", similarity, how)
+    numbers = index.columns.numbers
     for hit in hits.values():
-        cid = index.items[hit.item].customer_id
-        number = index.items[hit.item].invoice_number
-        note(cid, "reference", hit.strength, f"names its item {number}")
+        note(index.customer_of(hit.item), "reference", hit.strength,
+             f"names its item {numbers[hit.item]}")
     return found
 
 

@@ -3,8 +3,10 @@ by structured payment reference, by PO number, by customer and by amount; custom
 account, by name and by name prefix. Blocking reads these indexes, never scans the ledger.
 
 Sized for millions of open items: per item only numpy/``array`` columns (hashed reference
-keys, open amounts in minor units, sorted amounts), no Python object per item, so the index
-is small and forked workers share it copy-on-write.
+keys, sorted amounts, and ``matcher.columns``: amounts in minor units, dates as day
+ordinals, customer and currency codes, invoice numbers as one text), no Python object per
+item, so the index is small and forked workers share it copy-on-write. Matching a line reads
+these columns, never the ``OpenItem`` objects (``items``, kept for the rules matcher).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import numpy.typing as npt
 
 from cashapp.domain.history import CustomerHistory
 from cashapp.domain.ledger import OpenItem
-from cashapp.domain.money import minor_units
 from cashapp.matcher.api import LedgerView
+from cashapp.matcher.columns import ItemColumns, item_columns
 from cashapp.matcher.normalize import (
     compact_name,
     digits_key,
@@ -98,7 +100,8 @@ class LedgerIndex:
     """
 
     items: list[OpenItem]
-    open_minor: array[int]  # open amount of each item in minor units
+    columns: ItemColumns
+    open_minor: array[int]  # open amount of each item in minor units (``columns.open_minor``)
     by_number: KeyTable
     by_digits: KeyTable
     by_payment_ref: KeyTable
@@ -117,6 +120,11 @@ class LedgerIndex:
     name_matches: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
     history: Mapping[str, CustomerHistory] = field(default_factory=dict)
 
+    def customer_of(self, position: int) -> str:
+        """The customer id of the item at ``position``."""
+        columns = self.columns
+        return columns.customer_ids[columns.customer[position]]
+
     def customer_items(self, customer_id: str) -> range:
         """Positions of the customer's open items, in (due date, invoice number) order."""
         start, stop = self.customer_ranges.get(customer_id, (0, 0))
@@ -133,19 +141,15 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
     """Index the open items (positive open amounts) and customers of ``ledger``."""
     items = [item for item in ledger.open_items if item.open_amount > 0]
     items.sort(key=lambda it: (it.customer_id, it.due_date, it.invoice_number))
-    places: dict[str, int] = {}
-    open_minor = array("q", (
-        int(i.open_amount.scaleb(places.get(i.currency) or places.setdefault(
-            i.currency, minor_units(i.currency))))
-        for i in items
-    ))
-    columns: dict[str, tuple[array[int], array[int]]] = {
+    columns = item_columns(items)
+    numbers, refs, pos = columns.numbers, columns.payment_refs, columns.pos
+    keys: dict[str, tuple[array[int], array[int]]] = {
         kind: (array("q"), array("q")) for kind in ("number", "digits", "payment_ref", "po")}
     # the columns' appends bound once (this loop runs once per open item)
-    number_hash, number_pos = columns["number"][0].append, columns["number"][1].append
-    digits_hash, digits_pos = columns["digits"][0].append, columns["digits"][1].append
-    ref_hash, ref_pos = columns["payment_ref"][0].append, columns["payment_ref"][1].append
-    po_hash, po_pos = columns["po"][0].append, columns["po"][1].append
+    number_hash, number_pos = keys["number"][0].append, keys["number"][1].append
+    digits_hash, digits_pos = keys["digits"][0].append, keys["digits"][1].append
+    ref_hash, ref_pos = keys["payment_ref"][0].append, keys["payment_ref"][1].append
+    po_hash, po_pos = keys["po"][0].append, keys["po"][1].append
 
     ranges: dict[str, tuple[int, int]] = {}
     names: dict[str, str] = {}
@@ -176,12 +180,13 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
             accounts[iban_key(iban)].add(cid)
     index = LedgerIndex(
         items=items,
-        open_minor=open_minor,
-        by_number=KeyTable(*columns["number"], lambda p: reference_key(items[p].invoice_number)),
-        by_digits=KeyTable(*columns["digits"], lambda p: digits_key(items[p].invoice_number)),
-        by_payment_ref=KeyTable(*columns["payment_ref"],
-                                lambda p: reference_key(items[p].payment_reference or "")),
-        by_po=KeyTable(*columns["po"], lambda p: reference_key(items[p].po_number or "")),
+        columns=columns,
+        open_minor=columns.open_minor,
+        # a hit is confirmed from the columns (a new string), not from the item
+        by_number=KeyTable(*keys["number"], lambda p: reference_key(numbers[p])),
+        by_digits=KeyTable(*keys["digits"], lambda p: digits_key(numbers[p])),
+        by_payment_ref=KeyTable(*keys["payment_ref"], lambda p: reference_key(refs[p])),
+        by_po=KeyTable(*keys["po"], lambda p: reference_key(pos[p])),
         customer_ranges=ranges,
         customer_names=names,
         history=ledger.customer_history,
@@ -233,11 +238,11 @@ def _learned(
 
 
 def _index_amounts(index: LedgerIndex) -> None:
-    codes: dict[str, int] = {}
-    currency = np.fromiter((codes.setdefault(i.currency, len(codes)) for i in index.items),
-                           dtype=np.int32, count=len(index.items))
+    columns = index.columns
+    currency = np.frombuffer(columns.currency, dtype=np.int16) if len(columns.currency) else (
+        np.zeros(0, np.int16))
     every = _column(index.open_minor)
-    for name, code in codes.items():
+    for name, code in columns.currency_code.items():
         pos = np.flatnonzero(currency == code).astype(np.int64)
         minor = every[pos]
         order = np.argsort(minor, kind="stable")
