@@ -145,7 +145,7 @@ def _candidates(ctx: LineContext, index: LedgerIndex, policy: MatchPolicy) -> li
                if currency_of[p] == currency and open_minor[p] <= highest]
         if len(own) > MAX_ITEMS and facts.paid_day is not None:
             # the items falling due around the payment, shifted by the payer's usual delay
-            history = index.history.get(payer.customer_id)
+            history = index.customer_history(payer.customer_id)
             paid_day = facts.paid_day - (round(history.delay_median) if history else 0)
             own = sorted(own, key=lambda p: abs(due[p] - paid_day))
             own = sorted(own[:MAX_ITEMS], key=lambda p: due[p])

@@ -12,7 +12,7 @@ integer codes, and the invoice numbers and references as one text with offsets.
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from cashapp.domain.ledger import OpenItem
@@ -51,9 +51,8 @@ class ItemColumns:
     amount_minor: array[int]  # invoiced amount in minor units
     due_day: array[int]  # due date as a day ordinal (``date.toordinal``)
     issue_day: array[int]
-    customer: array[int]  # code into ``customer_ids`` (ascending: items sorted by customer)
+    customer: array[int]  # customer code (``matcher.customer_codes``), ascending
     currency: array[int]  # code into ``currencies``
-    customer_ids: list[str]
     currencies: list[str]
     currency_code: dict[str, int]
     numbers: TextColumn  # invoice numbers as written
@@ -61,16 +60,16 @@ class ItemColumns:
     pos: TextColumn  # PO numbers, "" when none
 
 
-def item_columns(items: Sequence[OpenItem]) -> ItemColumns:
+def item_columns(items: Sequence[OpenItem], customer_code: Mapping[str, int]) -> ItemColumns:
     """The columns of ``items`` (already in the index's order)."""
     open_minor, amount_minor = array("q"), array("q")
     due_day, issue_day = array("i"), array("i")
     customer, currency = array("i"), array("h")
-    customer_ids: list[str] = []
     currencies: list[str] = []
     currency_code: dict[str, int] = {}
     places: list[int] = []
     last: str | None = None
+    code_of_last = -1
     for item in items:
         code = currency_code.get(item.currency)
         if code is None:
@@ -85,12 +84,12 @@ def item_columns(items: Sequence[OpenItem]) -> ItemColumns:
         issue_day.append(item.issue_date.toordinal())
         if item.customer_id != last:
             last = item.customer_id
-            customer_ids.append(last)
-        customer.append(len(customer_ids) - 1)
+            code_of_last = customer_code[last]
+        customer.append(code_of_last)
     return ItemColumns(
         open_minor=open_minor, amount_minor=amount_minor, due_day=due_day,
         issue_day=issue_day, customer=customer, currency=currency,
-        customer_ids=customer_ids, currencies=currencies, currency_code=currency_code,
+        currencies=currencies, currency_code=currency_code,
         numbers=TextColumn(i.invoice_number for i in items),
         payment_refs=TextColumn(i.payment_reference or "" for i in items),
         pos=TextColumn(i.po_number or "" for i in items),

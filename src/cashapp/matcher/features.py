@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
+from cashapp.domain.history import CustomerHistory
 from cashapp.matcher.candidates import LineContext
 from cashapp.matcher.habits import HABIT_DOCS, HABITS, delay_vs_usual, habit_values
 from cashapp.matcher.index import LedgerIndex
@@ -119,7 +121,11 @@ class FeatureBuilder:
             named_by_customer.setdefault(index.customer_of(p), set()).add(p)
         payer_strength = [(c, max(p.account, p.name)) for c, p in ctx.payers.items()]
         due_of = [[due[p] for p in c.items] for c in candidates]
-        histories = [index.history.get(c.customer_id) for c in candidates]
+        known: dict[str, CustomerHistory | None] = {}  # one per customer of the line
+        for c in candidates:
+            if c.customer_id not in known:
+                known[c.customer_id] = index.customer_history(c.customer_id)
+        histories = [known[c.customer_id] for c in candidates]
         delay_fits = [delay_vs_usual(h, when, days)
                       for h, days in zip(histories, due_of, strict=True)]
         # the smallest delay fit among each fit's candidates (and the runner-up), for rivals
@@ -127,6 +133,7 @@ class FeatureBuilder:
         for n, (key, d) in enumerate(zip(fit_of, delay_fits, strict=True)):
             if not math.isnan(d):
                 by_fit.setdefault(key, []).append((d, n))
+        owned: dict[str, range] = {}
         rows: list[tuple[float, ...]] = []
         for n, cand in enumerate(candidates):
             fit = fit_of[n]
@@ -137,7 +144,9 @@ class FeatureBuilder:
             other = max((v for c, v in payer_strength if c != cand.customer_id), default=0.0)
             open_total = sum(open_minor[p] for p in positions)
             delta = (paid_minor - open_total) / scale  # int / int: correctly rounded
-            own = index.customer_items(cand.customer_id)
+            own = owned.get(cand.customer_id)
+            if own is None:
+                own = owned[cand.customer_id] = index.customer_items(cand.customer_id)
             k = len(positions)
             named = 0
             exact = 0

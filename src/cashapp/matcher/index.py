@@ -12,7 +12,6 @@ these columns, never the ``OpenItem`` objects (``items``, kept for the rules mat
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +22,7 @@ from cashapp.domain.history import CustomerHistory
 from cashapp.domain.ledger import OpenItem
 from cashapp.matcher.api import LedgerView
 from cashapp.matcher.columns import ItemColumns, item_columns
+from cashapp.matcher.customer_codes import CodeTable, CustomerColumns, customer_columns
 from cashapp.matcher.normalize import (
     compact_name,
     digits_key,
@@ -94,9 +94,9 @@ class KeyTable:
 class LedgerIndex:
     """Everything the matcher looks up, keyed for constant-time or logarithmic access.
 
-    Per open item only compact columns are kept (reference keys as hash columns, open
-    amounts as an ``array``, customers as contiguous position ranges: ``items`` is sorted
-    by customer); per customer, small dicts of names and accounts.
+    Per open item only compact columns are kept (reference keys as hash columns, the item
+    columns, customers as contiguous position ranges: ``items`` is sorted by customer); per
+    customer, the columns and code tables of ``matcher.customer_codes``.
     """
 
     items: list[OpenItem]
@@ -106,15 +106,14 @@ class LedgerIndex:
     by_digits: KeyTable
     by_payment_ref: KeyTable
     by_po: KeyTable
-    customer_ranges: dict[str, tuple[int, int]]  # customer id -> its items' positions [a, b)
-    customer_names: dict[str, str] = field(default_factory=dict)
-    customer_keys: dict[str, str] = field(default_factory=dict)
-    by_account: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    learned_accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    learned_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    by_name_prefix: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    by_name_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    customers: CustomerColumns
+    # string keys -> customer codes
+    by_account: CodeTable
+    learned_accounts: CodeTable
+    by_name: CodeTable
+    learned_names: CodeTable
+    by_name_prefix: CodeTable
+    by_name_word: CodeTable
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
     # payer name -> what ``customers.match_name`` found for it (a cache, filled while matching)
     name_matches: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
@@ -122,27 +121,29 @@ class LedgerIndex:
 
     def customer_of(self, position: int) -> str:
         """The customer id of the item at ``position``."""
-        columns = self.columns
-        return columns.customer_ids[columns.customer[position]]
+        return self.customers.ids[self.columns.customer[position]]
 
     def customer_items(self, customer_id: str) -> range:
         """Positions of the customer's open items, in (due date, invoice number) order."""
-        start, stop = self.customer_ranges.get(customer_id, (0, 0))
-        return range(start, stop)
+        customers = self.customers
+        code = customers.code(customer_id)
+        return range(customers.first[code], customers.stop[code]) if code >= 0 else range(0)
 
     def customer_amount_items(self, customer_id: str, amount_minor: int) -> list[int]:
         """The customer's open items whose open amount is exactly ``amount_minor``."""
-        start, stop = self.customer_ranges.get(customer_id, (0, 0))
         open_minor = self.open_minor
-        return [p for p in range(start, stop) if open_minor[p] == amount_minor]
+        return [p for p in self.customer_items(customer_id) if open_minor[p] == amount_minor]
+
+    def customer_history(self, customer_id: str) -> CustomerHistory | None:
+        """How the customer usually pays (from the columns), None for a new customer."""
+        customers = self.customers
+        return customers.history(customers.code(customer_id))
 
 
 def build_index(ledger: LedgerView) -> LedgerIndex:
     """Index the open items (positive open amounts) and customers of ``ledger``."""
     items = [item for item in ledger.open_items if item.open_amount > 0]
     items.sort(key=lambda it: (it.customer_id, it.due_date, it.invoice_number))
-    columns = item_columns(items)
-    numbers, refs, pos = columns.numbers, columns.payment_refs, columns.pos
     keys: dict[str, tuple[array[int], array[int]]] = {
         kind: (array("q"), array("q")) for kind in ("number", "digits", "payment_ref", "po")}
     # the columns' appends bound once (this loop runs once per open item)
@@ -153,7 +154,7 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
 
     ranges: dict[str, tuple[int, int]] = {}
     names: dict[str, str] = {}
-    accounts: dict[str, set[str]] = defaultdict(set)
+    accounts: list[tuple[str, str]] = []  # (account key, customer id)
     current: str | None = None  # the customer whose items the loop is in
     iban: str | None = None
     first = 0
@@ -177,7 +178,22 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
         ranges[cid] = (first, position + 1)
         if item.customer_iban and item.customer_iban != iban:
             iban = item.customer_iban  # the same account item after item: added once
-            accounts[iban_key(iban)].add(cid)
+            accounts.append((iban_key(iban), cid))
+    for customer in ledger.customers:
+        names[customer.customer_id] = customer.name
+        accounts.extend((iban_key(iban), customer.customer_id) for iban in customer.ibans)
+    learned_accounts = _learned(ledger.learned_accounts, iban_key)
+    learned_names = _learned(ledger.learned_names, name_key)
+    ids = sorted(set(ranges) | set(names) | {c for _, c in accounts}
+                 | {c for _, c in learned_accounts} | {c for _, c in learned_names})
+    code = {cid: n for n, cid in enumerate(ids)}
+    name_keys = {cid: name_key(name) for cid, name in names.items()}
+    by_prefix, by_word = [], []
+    for cid, name in names.items():
+        by_prefix.append((compact_name(name)[:NAME_PREFIX], code[cid]))
+        by_word.extend((word, code[cid]) for word in name_words(name) if len(word) >= 3)
+    columns = item_columns(items, code)
+    numbers, refs, pos = columns.numbers, columns.payment_refs, columns.pos
     index = LedgerIndex(
         items=items,
         columns=columns,
@@ -187,31 +203,15 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
         by_digits=KeyTable(*keys["digits"], lambda p: digits_key(numbers[p])),
         by_payment_ref=KeyTable(*keys["payment_ref"], lambda p: reference_key(refs[p])),
         by_po=KeyTable(*keys["po"], lambda p: reference_key(pos[p])),
-        customer_ranges=ranges,
-        customer_names=names,
+        customers=customer_columns(ids, ranges, name_keys, ledger.customer_history),
+        by_account=CodeTable((key, code[c]) for key, c in accounts),
+        learned_accounts=CodeTable((key, code[c]) for key, c in learned_accounts),
+        by_name=CodeTable((key, code[c]) for c, key in name_keys.items()),
+        learned_names=CodeTable((key, code[c]) for key, c in learned_names),
+        by_name_prefix=CodeTable(by_prefix),
+        by_name_word=CodeTable(by_word),
         history=ledger.customer_history,
     )
-    for customer in ledger.customers:
-        index.customer_names[customer.customer_id] = customer.name
-        for iban in customer.ibans:
-            accounts[iban_key(iban)].add(customer.customer_id)
-    by_name: dict[str, set[str]] = defaultdict(set)
-    by_prefix: dict[str, set[str]] = defaultdict(set)
-    by_word: dict[str, set[str]] = defaultdict(set)
-    for customer_id, name in index.customer_names.items():
-        key = name_key(name)
-        index.customer_keys[customer_id] = key
-        by_name[key].add(customer_id)
-        by_prefix[compact_name(name)[:NAME_PREFIX]].add(customer_id)
-        for word in name_words(name):
-            if len(word) >= 3:
-                by_word[word].add(customer_id)
-    index.by_account = _frozen(accounts)
-    index.by_name = _frozen(by_name)
-    index.by_name_prefix = _frozen(by_prefix)
-    index.by_name_word = _frozen(by_word)
-    index.learned_accounts = _learned(ledger.learned_accounts, iban_key)
-    index.learned_names = _learned(ledger.learned_names, name_key)
     _index_amounts(index)
     return index
 
@@ -221,20 +221,11 @@ def _column(values: array[int]) -> npt.NDArray[np.int64]:
     return np.frombuffer(values, dtype=np.int64) if len(values) else np.zeros(0, np.int64)
 
 
-def _frozen(table: Mapping[str, set[str]]) -> dict[str, tuple[str, ...]]:
-    """Sets as sorted tuples (a fifth of the memory). Sorted, not in the sets' own order:
-    a set of strings iterates in an order Python randomises per process (PYTHONHASHSEED),
-    and these orders decide candidate order and tie-breaks downstream."""
-    return {key: tuple(sorted(members)) for key, members in table.items()}
-
-
 def _learned(
     learned: Mapping[str, tuple[str, ...]], key: Callable[[str], str]
-) -> dict[str, tuple[str, ...]]:
-    table: dict[str, set[str]] = defaultdict(set)
-    for raw, customers in learned.items():
-        table[key(raw)].update(customers)
-    return _frozen(table)
+) -> list[tuple[str, str]]:
+    """(normalised key, customer id) for every learned payer account or name."""
+    return [(key(raw), cid) for raw, customers in learned.items() for cid in customers]
 
 
 def _index_amounts(index: LedgerIndex) -> None:
