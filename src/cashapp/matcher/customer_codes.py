@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,16 +29,25 @@ class CodeTable:
     keys themselves in the same order to confirm a hit (a hash collision never gives a code).
     """
 
-    __slots__ = ("codes", "hashes", "keys")
+    __slots__ = ("codes", "collided", "hash_of", "hashes", "keys")
 
-    def __init__(self, entries: Iterable[tuple[str, int]]) -> None:
+    def __init__(self, entries: Iterable[tuple[str, int]],
+                 hash_of: Callable[[str], int] = hash) -> None:
         pairs = list(set(entries))  # a customer listed twice under one key counts once
-        hashes = np.fromiter((hash(k) for k, _ in pairs), dtype=np.int64, count=len(pairs))
+        self.hash_of = hash_of  # ``hash``; another only in tests (to force collisions)
+        hashes = np.fromiter((hash_of(k) for k, _ in pairs), dtype=np.int64, count=len(pairs))
         codes = np.fromiter((c for _, c in pairs), dtype=np.int64, count=len(pairs))
         order = np.lexsort((codes, hashes))  # by hash, then by code
         self.hashes: npt.NDArray[np.int64] = hashes[order]
         self.codes = array("q", codes[order].tobytes())
-        self.keys = TextColumn(pairs[n][0] for n in order.tolist())
+        ordered = [pairs[n][0] for n in order.tolist()]
+        self.keys = TextColumn(ordered)
+        # hashes shared by different keys (as good as never): only those are confirmed one
+        # entry at a time; any other run of one hash is one key, confirmed once
+        repeated = (np.flatnonzero(self.hashes[1:] == self.hashes[:-1]) + 1).tolist()
+        sorted_hashes = self.hashes.tolist()
+        self.collided = frozenset(
+            sorted_hashes[n] for n in repeated if ordered[n] != ordered[n - 1])
 
     def __len__(self) -> int:
         return len(self.codes)
@@ -46,12 +55,16 @@ class CodeTable:
     def get(self, key: str) -> list[int]:
         """The codes filed under ``key``, ascending (empty when none)."""
         hashes = self.hashes
-        wanted = hash(key)
+        if not len(hashes):  # e.g. no learned accounts or names yet
+            return []
+        wanted = self.hash_of(key)
         start = int(hashes.searchsorted(wanted))
         if start == len(hashes) or hashes[start] != wanted:
             return []
         stop = int(hashes.searchsorted(wanted, side="right"))
         keys, codes = self.keys, self.codes
+        if wanted not in self.collided:
+            return codes[start:stop].tolist() if keys[start] == key else []
         return [codes[s] for s in range(start, stop) if keys[s] == key]
 
 

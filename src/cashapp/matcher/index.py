@@ -188,7 +188,8 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
                  | {c for _, c in learned_accounts} | {c for _, c in learned_names})
     code = {cid: n for n, cid in enumerate(ids)}
     name_keys = {cid: name_key(name) for cid, name in names.items()}
-    by_prefix, by_word = [], []
+    by_prefix: list[tuple[str, int]] = []
+    by_word: list[tuple[str, int]] = []
     for cid, name in names.items():
         by_prefix.append((compact_name(name)[:NAME_PREFIX], code[cid]))
         by_word.extend((word, code[cid]) for word in name_words(name) if len(word) >= 3)
