@@ -33,6 +33,7 @@ from cashapp.matcher.normalize import (
 )
 
 NAME_PREFIX = 8  # characters of the compact name used to find truncated payer names
+CUSTOMERS_MET = 100_000  # customer ids and codes remembered per index (then forgotten at once)
 
 
 @dataclass(slots=True)
@@ -117,16 +118,35 @@ class LedgerIndex:
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
     # payer name -> what ``customers.match_name`` found for it (a cache, filled while matching)
     name_matches: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
+    # customer id <-> code for the customers met while matching (caches of this process,
+    # bounded: the same payers come back all night; a string hashes once)
+    codes_met: dict[str, int] = field(default_factory=dict)
+    ids_met: dict[int, str] = field(default_factory=dict)
     history: Mapping[str, CustomerHistory] = field(default_factory=dict)
 
     def customer_of(self, position: int) -> str:
         """The customer id of the item at ``position``."""
-        return self.customers.ids[self.columns.customer[position]]
+        code = self.columns.customer[position]
+        found = self.ids_met.get(code)
+        if found is None:
+            if len(self.ids_met) >= CUSTOMERS_MET:
+                self.ids_met.clear()
+            found = self.ids_met[code] = self.customers.ids[code]
+        return found
+
+    def customer_code(self, customer_id: str) -> int:
+        """The customer's code, -1 when unknown."""
+        code = self.codes_met.get(customer_id)
+        if code is None:
+            if len(self.codes_met) >= CUSTOMERS_MET:
+                self.codes_met.clear()
+            code = self.codes_met[customer_id] = self.customers.code(customer_id)
+        return code
 
     def customer_items(self, customer_id: str) -> range:
         """Positions of the customer's open items, in (due date, invoice number) order."""
         customers = self.customers
-        code = customers.code(customer_id)
+        code = self.customer_code(customer_id)
         return range(customers.first[code], customers.stop[code]) if code >= 0 else range(0)
 
     def customer_amount_items(self, customer_id: str, amount_minor: int) -> list[int]:
@@ -136,8 +156,7 @@ class LedgerIndex:
 
     def customer_history(self, customer_id: str) -> CustomerHistory | None:
         """How the customer usually pays (from the columns), None for a new customer."""
-        customers = self.customers
-        return customers.history(customers.code(customer_id))
+        return self.customers.history(self.customer_code(customer_id))
 
 
 def build_index(ledger: LedgerView) -> LedgerIndex:
