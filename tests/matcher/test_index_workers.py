@@ -12,6 +12,7 @@ from fixtures.scenarios import generate
 
 from cashapp.matcher import workers
 from cashapp.matcher.api import MatchPolicy
+from cashapp.matcher.customer_codes import CodeTable
 from cashapp.matcher.index import KeyTable, build_index
 from cashapp.matcher.model import load_scorer
 from cashapp.matcher.normalize import digits_key, reference_key
@@ -46,6 +47,31 @@ def test_a_hash_collision_does_not_name_the_other_item() -> None:
     table = KeyTable(colliding, array("q", [0, 1]), lambda p: keys[p])
     assert list(table.get("INV1")) == [0]
     assert table.get("INV2") == ()
+
+
+def test_customer_code_table_confirms_every_key_of_a_shared_hash() -> None:
+    entries = [("mueller", 4), ("schmidt", 1), ("mueller", 2), ("meyer", 3), ("mueller", 2)]
+    colliding = CodeTable(entries, hash_of=lambda key: 7)  # every key on one hash
+    assert colliding.get("mueller") == [2, 4]
+    assert colliding.get("schmidt") == [1]
+    assert colliding.get("weber") == []
+    plain = CodeTable(entries)
+    assert plain.get("mueller") == [2, 4]
+    assert plain.get("weber") == []
+    assert CodeTable([]).get("mueller") == []
+
+
+def test_customer_columns_give_back_the_histories_and_ranges() -> None:
+    scenario = generate(seed=11, customers=150, open_items=1500, lines=10)
+    index = build_index(scenario.ledger)
+    for position, item in enumerate(index.items):
+        assert index.customer_of(position) == item.customer_id
+        assert index.columns.numbers[position] == item.invoice_number
+        assert index.columns.due_day[position] == item.due_date.toordinal()
+    for customer_id, history in scenario.ledger.customer_history.items():
+        if index.customers.code(customer_id) >= 0:
+            assert index.customer_history(customer_id) == history
+    assert index.customer_history("nobody") is None
 
 
 @pytest.mark.skipif("fork" not in workers.mp.get_all_start_methods(), reason="needs fork")

@@ -50,25 +50,26 @@ def identify_customers(
             ev.how.append(how)
 
     line = task.line
+    ids = index.customers.ids
     accounts = [line.counterparty_account] + [r.payer_account for r in task.remittances]
     for account in accounts:
         key = iban_key(account)
         if not key:
             continue
-        for cid in index.by_account.get(key, ()):
-            note(cid, "account", 1.0, f"known account {account}")
-        for cid in index.learned_accounts.get(key, ()):
-            note(cid, "account", 0.95, f"learned account {account}")
+        for code in index.by_account.get(key):
+            note(ids[code], "account", 1.0, f"known account {account}")
+        for code in index.learned_accounts.get(key):
+            note(ids[code], "account", 0.95, f"learned account {account}")
     names = [line.counterparty_name, line.ultimate_party] + [r.payer for r in task.remittances]
     for name in names:
         if not name:
             continue
         for cid, similarity, how in match_name(index, name):
             note(cid, "name", similarity, how)
+    numbers = index.columns.numbers
     for hit in hits.values():
-        cid = index.items[hit.item].customer_id
-        number = index.items[hit.item].invoice_number
-        note(cid, "reference", hit.strength, f"names its item {number}")
+        note(index.customer_of(hit.item), "reference", hit.strength,
+             f"names its item {numbers[hit.item]}")
     return found
 
 
@@ -90,29 +91,33 @@ def _match_name(index: LedgerIndex, name: str) -> Iterable[tuple[str, float, str
     key = " ".join(words)
     if not key:
         return
-    for cid in index.by_name.get(key, ()):
-        yield cid, 1.0, f"payer name {name!r}"
-    for cid in index.learned_names.get(key, ()):
-        yield cid, 0.95, f"learned payer name {name!r}"
+    customers = index.customers
+    ids, keys = customers.ids, customers.keys
+    for code in index.by_name.get(key):
+        yield ids[code], 1.0, f"payer name {name!r}"
+    for code in index.learned_names.get(key):
+        yield ids[code], 0.95, f"learned payer name {name!r}"
     compact = "".join(words)
     if len(compact) >= NAME_PREFIX:
-        for cid in index.by_name_prefix.get(compact[:NAME_PREFIX], ()):
-            full = index.customer_keys[cid].replace(" ", "")
+        for code in index.by_name_prefix.get(compact[:NAME_PREFIX]):
+            full = keys[code].replace(" ", "")
             if full != compact and (full.startswith(compact) or compact.startswith(full)):
-                yield cid, 0.93, f"payer name {name!r} (truncated)"
+                yield ids[code], 0.93, f"payer name {name!r} (truncated)"
     groups = []
     for word in words:
-        owners = index.by_name_word.get(word, ())
-        if len(word) >= 3 and len(owners) <= MAX_WORD_FANOUT and owners:
+        if len(word) < 3:
+            continue
+        owners = index.by_name_word.get(word)
+        if owners and len(owners) <= MAX_WORD_FANOUT:
             groups.append(owners)
     if not groups:
         return
-    # not a set's order: that changes with the process's hash seed (the index's tuples are
-    # sorted, so one word's owners are already in order)
-    ids: Sequence[str] = groups[0] if len(groups) == 1 else sorted(set().union(*groups))
-    keys = index.customer_keys
-    choices = [keys[cid] for cid in ids]
+    # not a set's order: that changes with the process's hash seed (codes follow the sorted
+    # ids, and one word's owners are already ascending)
+    codes: Sequence[int] = groups[0] if len(groups) == 1 else sorted(set().union(*groups))
+    text, offsets = keys.text, keys.offsets  # the name keys sliced inline: hundreds per name
+    choices = [text[offsets[c] : offsets[c + 1]] for c in codes]
     for _, similarity, n in process.extract(key, choices, scorer=fuzz.token_sort_ratio,
                                             score_cutoff=FUZZY_NAME_MIN, limit=5):
         if similarity < 100:
-            yield ids[n], 0.9 * similarity / 100, f"payer name {name!r} ~ {similarity:.0f}%"
+            yield ids[codes[n]], 0.9 * similarity / 100, f"payer name {name!r} ~ {similarity:.0f}%"

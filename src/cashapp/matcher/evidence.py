@@ -39,17 +39,18 @@ def candidate_evidence(
     else:
         facts.append(Evidence(name="payer_unknown",
                               detail=f"payer not identified as customer {cand.customer_id}"))
+    numbers = index.columns.numbers
     for pos in cand.items:
         hit = ctx.hits.get(pos)
-        number = index.items[pos].invoice_number
+        number = numbers[pos]
         if hit is not None:
             facts.append(Evidence(name="reference_found", weight=hit.strength, detail=(
                 f"{hit.written!r} names {number} ({hit.method}, in {hit.source})")))
         else:
             facts.append(Evidence(name="reference_missing", detail=f"{number} is not named"))
-    items = [index.items[p] for p in cand.items]
-    open_total = sum((i.open_amount for i in items), Decimal(0))
     s = cand.settlement
+    open_minor = index.columns.open_minor
+    open_total = Decimal(sum(open_minor[p] for p in cand.items)).scaleb(-s.places)
     facts.append(Evidence(name="amount_delta", detail=(
         f"paid {ctx.facts.amount} - open {open_total} = {s.delta}: {s.difference}"
         + (f" ({s.reason})" if s.reason else ""))))
@@ -68,7 +69,7 @@ def runner_up_evidence(
     index: LedgerIndex,
 ) -> Evidence:
     """The runner-up allocation and the comparators on which it lost."""
-    numbers = ", ".join(index.items[p].invoice_number for p in second.items)
+    numbers = ", ".join(index.columns.numbers[p] for p in second.items)
     reasons: list[str] = []
 
     def worse(name: str, text: str, higher_is_better: bool = True) -> None:
@@ -95,7 +96,7 @@ def top_distinct(order: Sequence[int], candidates: Sequence[Candidate], k: int) 
     seen: list[object] = []
     kept: list[int] = []
     for n in order:
-        allocs = candidates[n].settlement.allocations
+        allocs = candidates[n].settlement.parts  # equal parts: equal allocations
         if allocs not in seen:
             seen.append(allocs)
             kept.append(n)

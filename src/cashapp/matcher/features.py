@@ -2,7 +2,8 @@
 
 The names and their order are part of the model artifact (its card lists them); change
 one and the model must be retrained. Every value is a float; ``CATEGORICAL`` ones are
-small integer codes.
+small integer codes. Computed from the index's columns (minor units, day ordinals), never
+from ``OpenItem`` objects; each value is the float the amounts and dates gave before.
 """
 
 from __future__ import annotations
@@ -10,13 +11,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from decimal import Decimal
 
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from cashapp.domain.money import to_minor
+from cashapp.domain.history import CustomerHistory
 from cashapp.matcher.candidates import LineContext
 from cashapp.matcher.habits import HABIT_DOCS, HABITS, delay_vs_usual, habit_values
 from cashapp.matcher.index import LedgerIndex
@@ -92,8 +92,10 @@ class FeatureBuilder:
         candidates = ctx.candidates
         if not candidates:
             return np.zeros((0, len(FEATURES)), dtype=np.float64)
-        every = index.items
-        paid_minor = to_minor(facts.amount, facts.currency)
+        columns = index.columns
+        due, issue, open_minor = columns.due_day, columns.issue_day, columns.open_minor
+        scale = 10**facts.places  # minor units / scale: the float of the amount, exactly
+        paid_minor = facts.amount_minor
         table = index.amounts.get(facts.currency)
         ledger_same = 0
         if table is not None:
@@ -107,38 +109,44 @@ class FeatureBuilder:
         reason_explicit = 1.0 if facts.reason or any(h.reason for h in ctx.hits.values()) else 0.0
         text_len = len(line.remittance_text)
         n_candidates = len(candidates)
-        when = facts.paid_on
+        when = facts.paid_day
         # computed once per line, not per candidate (the same values as before)
-        fit_of = [(c.settlement.difference, c.settlement.delta) for c in candidates]
+        fit_of = [(c.settlement.difference, c.settlement.delta_minor) for c in candidates]
         fits = Counter(fit_of)
-        fit_customers: dict[tuple[str, Decimal], set[str]] = {}
+        fit_customers: dict[tuple[str, int], set[str]] = {}
         for c, key in zip(candidates, fit_of, strict=True):
             fit_customers.setdefault(key, set()).add(c.customer_id)
         named_by_customer: dict[str, set[int]] = {}
         for p in ctx.hits:
-            named_by_customer.setdefault(every[p].customer_id, set()).add(p)
+            named_by_customer.setdefault(index.customer_of(p), set()).add(p)
         payer_strength = [(c, max(p.account, p.name)) for c, p in ctx.payers.items()]
-        items_of = [[every[p] for p in c.items] for c in candidates]
-        histories = [index.history.get(c.customer_id) for c in candidates]
-        delay_fits = [delay_vs_usual(h, when, items)
-                      for h, items in zip(histories, items_of, strict=True)]
+        due_of = [[due[p] for p in c.items] for c in candidates]
+        known: dict[str, CustomerHistory | None] = {}  # one per customer of the line
+        for c in candidates:
+            if c.customer_id not in known:
+                known[c.customer_id] = index.customer_history(c.customer_id)
+        histories = [known[c.customer_id] for c in candidates]
+        delay_fits = [delay_vs_usual(h, when, days)
+                      for h, days in zip(histories, due_of, strict=True)]
         # the smallest delay fit among each fit's candidates (and the runner-up), for rivals
-        by_fit: dict[tuple[str, Decimal], list[tuple[float, int]]] = {}
+        by_fit: dict[tuple[str, int], list[tuple[float, int]]] = {}
         for n, (key, d) in enumerate(zip(fit_of, delay_fits, strict=True)):
             if not math.isnan(d):
                 by_fit.setdefault(key, []).append((d, n))
+        owned: dict[str, range] = {}
         rows: list[tuple[float, ...]] = []
         for n, cand in enumerate(candidates):
             fit = fit_of[n]
-            items = items_of[n]
             positions = cand.items
             hits = [ctx.hits.get(p) for p in positions]
             named_same = named_by_customer.get(cand.customer_id, set())
             payer = ctx.payers.get(cand.customer_id)
             other = max((v for c, v in payer_strength if c != cand.customer_id), default=0.0)
-            open_total = sum((i.open_amount for i in items), Decimal(0))
-            delta = float(facts.amount - open_total)
-            own = index.customer_items(cand.customer_id)
+            open_total = sum(open_minor[p] for p in positions)
+            delta = (paid_minor - open_total) / scale  # int / int: correctly rounded
+            own = owned.get(cand.customer_id)
+            if own is None:
+                own = owned[cand.customer_id] = index.customer_items(cand.customer_id)
             k = len(positions)
             named = 0
             exact = 0
@@ -165,9 +173,9 @@ class FeatureBuilder:
                     untrusted = True
             after_due: float
             after_issue: float
-            if when:
-                after_due = sum((when - i.due_date).days for i in items) / k
-                after_issue = min((when - i.issue_date).days for i in items)
+            if when is not None:
+                after_due = sum(when - d for d in due_of[n]) / k
+                after_issue = min(when - issue[p] for p in positions)
             else:
                 after_due = after_issue = 0.0
             rival = [d for d, m in by_fit.get(fit, ()) if m != n]
@@ -183,7 +191,7 @@ class FeatureBuilder:
                 payer.account if payer else 0.0,
                 payer.name if payer else 0.0,
                 other,
-                delta / float(open_total) if open_total else 0.0,
+                delta / (open_total / scale) if open_total else 0.0,
                 math.copysign(math.log1p(abs(delta)), delta),
                 _DIFFERENCE_CODE[cand.settlement.difference],
                 reason_explicit,
@@ -214,12 +222,12 @@ class FeatureBuilder:
         positions = sorted({p for c in ctx.candidates for p in c.items})
         if not tokens or not positions:
             return {}
-        known, items = self._number_keys, self.index.items
+        known, written = self._number_keys, self.index.columns.numbers
         numbers = []
         for p in positions:
             number = known.get(p)
             if number is None:
-                number = known[p] = reference_key(items[p].invoice_number)
+                number = known[p] = reference_key(written[p])
             numbers.append(number)
         scores = process.cdist(tokens, numbers, scorer=fuzz.ratio, dtype=np.uint8)
         best = scores.max(axis=0)

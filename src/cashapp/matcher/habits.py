@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from datetime import date
 from decimal import Decimal
 
 from cashapp.domain.history import CustomerHistory
-from cashapp.domain.ledger import OpenItem
 from cashapp.domain.proposals import AllocationKind
 from cashapp.matcher.candidates import Candidate
 
@@ -43,11 +41,12 @@ HABIT_DOCS: dict[str, str] = {
 HABITS: tuple[str, ...] = tuple(HABIT_DOCS)
 
 
-def delay_vs_usual(history: CustomerHistory | None, paid_on: date | None,
-                   items: Sequence[OpenItem]) -> float:
-    if history is None or paid_on is None or not items:
+def delay_vs_usual(history: CustomerHistory | None, paid_day: int | None,
+                   due_days: Sequence[int]) -> float:
+    """``paid_day`` and ``due_days`` are day ordinals (``date.toordinal``)."""
+    if history is None or paid_day is None or not due_days:
         return NAN
-    delay = sum((paid_on - i.due_date).days for i in items) / len(items)
+    delay = sum(paid_day - due for due in due_days) / len(due_days)
     return min(DELAY_CLIP, abs(delay - history.delay_median) / history.delay_spread)
 
 
@@ -62,14 +61,15 @@ def habit_values(
     margin = delay_fit - best_rival_fit if not math.isnan(best_rival_fit) else NAN
     if history is None:
         return (0.0, NAN, margin, NAN, NAN, NAN, NAN, NAN, NAN)
-    allocations = cand.settlement.allocations
-    deducted = sum((a.amount for a in allocations if a.kind is AllocationKind.DEDUCTION),
-                   Decimal(0))
-    cash = sum((a.amount for a in allocations if a.kind is AllocationKind.INVOICE), Decimal(0))
+    parts = cand.settlement.parts  # minor units: the shares below are scale-free
+    deducted = sum(a.minor for a in parts if a.kind is AllocationKind.DEDUCTION)
+    cash = sum(a.minor for a in parts if a.kind is AllocationKind.INVOICE)
     size_gap = reason_usual = NAN
     if deducted > 0:
-        size_gap = abs(float(deducted / (cash + deducted)) - history.deduction_rate)
-        reasons = {a.reason_code.value for a in allocations
+        # the share as a Decimal quotient (28 digits), then a float: as from the amounts
+        share = Decimal(deducted) / Decimal(cash + deducted)
+        size_gap = abs(float(share) - history.deduction_rate)
+        reasons = {a.reason_code.value for a in parts
                    if a.kind is AllocationKind.DEDUCTION and a.reason_code}
         reason_usual = float(history.usual_reason in reasons)
     k = len(cand.items)

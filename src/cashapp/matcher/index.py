@@ -3,14 +3,15 @@ by structured payment reference, by PO number, by customer and by amount; custom
 account, by name and by name prefix. Blocking reads these indexes, never scans the ledger.
 
 Sized for millions of open items: per item only numpy/``array`` columns (hashed reference
-keys, open amounts in minor units, sorted amounts), no Python object per item, so the index
-is small and forked workers share it copy-on-write.
+keys, sorted amounts, and ``matcher.columns``: amounts in minor units, dates as day
+ordinals, customer and currency codes, invoice numbers as one text), no Python object per
+item, so the index is small and forked workers share it copy-on-write. Matching a line reads
+these columns, never the ``OpenItem`` objects (``items``, kept for the rules matcher).
 """
 
 from __future__ import annotations
 
 from array import array
-from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -19,8 +20,9 @@ import numpy.typing as npt
 
 from cashapp.domain.history import CustomerHistory
 from cashapp.domain.ledger import OpenItem
-from cashapp.domain.money import minor_units
 from cashapp.matcher.api import LedgerView
+from cashapp.matcher.columns import ItemColumns, item_columns
+from cashapp.matcher.customer_codes import CodeTable, CustomerColumns, customer_columns
 from cashapp.matcher.normalize import (
     compact_name,
     digits_key,
@@ -31,6 +33,7 @@ from cashapp.matcher.normalize import (
 )
 
 NAME_PREFIX = 8  # characters of the compact name used to find truncated payer names
+CUSTOMERS_MET = 100_000  # customer ids and codes remembered per index (then forgotten at once)
 
 
 @dataclass(slots=True)
@@ -92,64 +95,85 @@ class KeyTable:
 class LedgerIndex:
     """Everything the matcher looks up, keyed for constant-time or logarithmic access.
 
-    Per open item only compact columns are kept (reference keys as hash columns, open
-    amounts as an ``array``, customers as contiguous position ranges: ``items`` is sorted
-    by customer); per customer, small dicts of names and accounts.
+    Per open item only compact columns are kept (reference keys as hash columns, the item
+    columns, customers as contiguous position ranges: ``items`` is sorted by customer); per
+    customer, the columns and code tables of ``matcher.customer_codes``.
     """
 
     items: list[OpenItem]
-    open_minor: array[int]  # open amount of each item in minor units
+    columns: ItemColumns
+    open_minor: array[int]  # open amount of each item in minor units (``columns.open_minor``)
     by_number: KeyTable
     by_digits: KeyTable
     by_payment_ref: KeyTable
     by_po: KeyTable
-    customer_ranges: dict[str, tuple[int, int]]  # customer id -> its items' positions [a, b)
-    customer_names: dict[str, str] = field(default_factory=dict)
-    customer_keys: dict[str, str] = field(default_factory=dict)
-    by_account: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    learned_accounts: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    by_name: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    learned_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    by_name_prefix: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    by_name_word: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    customers: CustomerColumns
+    # string keys -> customer codes
+    by_account: CodeTable
+    learned_accounts: CodeTable
+    by_name: CodeTable
+    learned_names: CodeTable
+    by_name_prefix: CodeTable
+    by_name_word: CodeTable
     amounts: dict[str, AmountIndex] = field(default_factory=dict)
     # payer name -> what ``customers.match_name`` found for it (a cache, filled while matching)
     name_matches: dict[str, tuple[tuple[str, float, str], ...]] = field(default_factory=dict)
+    # customer id <-> code for the customers met while matching (caches of this process,
+    # bounded: the same payers come back all night; a string hashes once)
+    codes_met: dict[str, int] = field(default_factory=dict)
+    ids_met: dict[int, str] = field(default_factory=dict)
     history: Mapping[str, CustomerHistory] = field(default_factory=dict)
+
+    def customer_of(self, position: int) -> str:
+        """The customer id of the item at ``position``."""
+        code = self.columns.customer[position]
+        found = self.ids_met.get(code)
+        if found is None:
+            if len(self.ids_met) >= CUSTOMERS_MET:
+                self.ids_met.clear()
+            found = self.ids_met[code] = self.customers.ids[code]
+        return found
+
+    def customer_code(self, customer_id: str) -> int:
+        """The customer's code, -1 when unknown."""
+        code = self.codes_met.get(customer_id)
+        if code is None:
+            if len(self.codes_met) >= CUSTOMERS_MET:
+                self.codes_met.clear()
+            code = self.codes_met[customer_id] = self.customers.code(customer_id)
+        return code
 
     def customer_items(self, customer_id: str) -> range:
         """Positions of the customer's open items, in (due date, invoice number) order."""
-        start, stop = self.customer_ranges.get(customer_id, (0, 0))
-        return range(start, stop)
+        customers = self.customers
+        code = self.customer_code(customer_id)
+        return range(customers.first[code], customers.stop[code]) if code >= 0 else range(0)
 
     def customer_amount_items(self, customer_id: str, amount_minor: int) -> list[int]:
         """The customer's open items whose open amount is exactly ``amount_minor``."""
-        start, stop = self.customer_ranges.get(customer_id, (0, 0))
         open_minor = self.open_minor
-        return [p for p in range(start, stop) if open_minor[p] == amount_minor]
+        return [p for p in self.customer_items(customer_id) if open_minor[p] == amount_minor]
+
+    def customer_history(self, customer_id: str) -> CustomerHistory | None:
+        """How the customer usually pays (from the columns), None for a new customer."""
+        return self.customers.history(self.customer_code(customer_id))
 
 
 def build_index(ledger: LedgerView) -> LedgerIndex:
     """Index the open items (positive open amounts) and customers of ``ledger``."""
     items = [item for item in ledger.open_items if item.open_amount > 0]
     items.sort(key=lambda it: (it.customer_id, it.due_date, it.invoice_number))
-    places: dict[str, int] = {}
-    open_minor = array("q", (
-        int(i.open_amount.scaleb(places.get(i.currency) or places.setdefault(
-            i.currency, minor_units(i.currency))))
-        for i in items
-    ))
-    columns: dict[str, tuple[array[int], array[int]]] = {
+    keys: dict[str, tuple[array[int], array[int]]] = {
         kind: (array("q"), array("q")) for kind in ("number", "digits", "payment_ref", "po")}
     # the columns' appends bound once (this loop runs once per open item)
-    number_hash, number_pos = columns["number"][0].append, columns["number"][1].append
-    digits_hash, digits_pos = columns["digits"][0].append, columns["digits"][1].append
-    ref_hash, ref_pos = columns["payment_ref"][0].append, columns["payment_ref"][1].append
-    po_hash, po_pos = columns["po"][0].append, columns["po"][1].append
+    number_hash, number_pos = keys["number"][0].append, keys["number"][1].append
+    digits_hash, digits_pos = keys["digits"][0].append, keys["digits"][1].append
+    ref_hash, ref_pos = keys["payment_ref"][0].append, keys["payment_ref"][1].append
+    po_hash, po_pos = keys["po"][0].append, keys["po"][1].append
 
     ranges: dict[str, tuple[int, int]] = {}
     names: dict[str, str] = {}
-    accounts: dict[str, set[str]] = defaultdict(set)
+    accounts: list[tuple[str, str]] = []  # (account key, customer id)
     current: str | None = None  # the customer whose items the loop is in
     iban: str | None = None
     first = 0
@@ -173,40 +197,41 @@ def build_index(ledger: LedgerView) -> LedgerIndex:
         ranges[cid] = (first, position + 1)
         if item.customer_iban and item.customer_iban != iban:
             iban = item.customer_iban  # the same account item after item: added once
-            accounts[iban_key(iban)].add(cid)
+            accounts.append((iban_key(iban), cid))
+    for customer in ledger.customers:
+        names[customer.customer_id] = customer.name
+        accounts.extend((iban_key(iban), customer.customer_id) for iban in customer.ibans)
+    learned_accounts = _learned(ledger.learned_accounts, iban_key)
+    learned_names = _learned(ledger.learned_names, name_key)
+    ids = sorted(set(ranges) | set(names) | {c for _, c in accounts}
+                 | {c for _, c in learned_accounts} | {c for _, c in learned_names})
+    code = {cid: n for n, cid in enumerate(ids)}
+    name_keys = {cid: name_key(name) for cid, name in names.items()}
+    by_prefix: list[tuple[str, int]] = []
+    by_word: list[tuple[str, int]] = []
+    for cid, name in names.items():
+        by_prefix.append((compact_name(name)[:NAME_PREFIX], code[cid]))
+        by_word.extend((word, code[cid]) for word in name_words(name) if len(word) >= 3)
+    columns = item_columns(items, code)
+    numbers, refs, pos = columns.numbers, columns.payment_refs, columns.pos
     index = LedgerIndex(
         items=items,
-        open_minor=open_minor,
-        by_number=KeyTable(*columns["number"], lambda p: reference_key(items[p].invoice_number)),
-        by_digits=KeyTable(*columns["digits"], lambda p: digits_key(items[p].invoice_number)),
-        by_payment_ref=KeyTable(*columns["payment_ref"],
-                                lambda p: reference_key(items[p].payment_reference or "")),
-        by_po=KeyTable(*columns["po"], lambda p: reference_key(items[p].po_number or "")),
-        customer_ranges=ranges,
-        customer_names=names,
+        columns=columns,
+        open_minor=columns.open_minor,
+        # a hit is confirmed from the columns (a new string), not from the item
+        by_number=KeyTable(*keys["number"], lambda p: reference_key(numbers[p])),
+        by_digits=KeyTable(*keys["digits"], lambda p: digits_key(numbers[p])),
+        by_payment_ref=KeyTable(*keys["payment_ref"], lambda p: reference_key(refs[p])),
+        by_po=KeyTable(*keys["po"], lambda p: reference_key(pos[p])),
+        customers=customer_columns(ids, ranges, name_keys, ledger.customer_history),
+        by_account=CodeTable((key, code[c]) for key, c in accounts),
+        learned_accounts=CodeTable((key, code[c]) for key, c in learned_accounts),
+        by_name=CodeTable((key, code[c]) for c, key in name_keys.items()),
+        learned_names=CodeTable((key, code[c]) for key, c in learned_names),
+        by_name_prefix=CodeTable(by_prefix),
+        by_name_word=CodeTable(by_word),
         history=ledger.customer_history,
     )
-    for customer in ledger.customers:
-        index.customer_names[customer.customer_id] = customer.name
-        for iban in customer.ibans:
-            accounts[iban_key(iban)].add(customer.customer_id)
-    by_name: dict[str, set[str]] = defaultdict(set)
-    by_prefix: dict[str, set[str]] = defaultdict(set)
-    by_word: dict[str, set[str]] = defaultdict(set)
-    for customer_id, name in index.customer_names.items():
-        key = name_key(name)
-        index.customer_keys[customer_id] = key
-        by_name[key].add(customer_id)
-        by_prefix[compact_name(name)[:NAME_PREFIX]].add(customer_id)
-        for word in name_words(name):
-            if len(word) >= 3:
-                by_word[word].add(customer_id)
-    index.by_account = _frozen(accounts)
-    index.by_name = _frozen(by_name)
-    index.by_name_prefix = _frozen(by_prefix)
-    index.by_name_word = _frozen(by_word)
-    index.learned_accounts = _learned(ledger.learned_accounts, iban_key)
-    index.learned_names = _learned(ledger.learned_names, name_key)
     _index_amounts(index)
     return index
 
@@ -216,28 +241,19 @@ def _column(values: array[int]) -> npt.NDArray[np.int64]:
     return np.frombuffer(values, dtype=np.int64) if len(values) else np.zeros(0, np.int64)
 
 
-def _frozen(table: Mapping[str, set[str]]) -> dict[str, tuple[str, ...]]:
-    """Sets as sorted tuples (a fifth of the memory). Sorted, not in the sets' own order:
-    a set of strings iterates in an order Python randomises per process (PYTHONHASHSEED),
-    and these orders decide candidate order and tie-breaks downstream."""
-    return {key: tuple(sorted(members)) for key, members in table.items()}
-
-
 def _learned(
     learned: Mapping[str, tuple[str, ...]], key: Callable[[str], str]
-) -> dict[str, tuple[str, ...]]:
-    table: dict[str, set[str]] = defaultdict(set)
-    for raw, customers in learned.items():
-        table[key(raw)].update(customers)
-    return _frozen(table)
+) -> list[tuple[str, str]]:
+    """(normalised key, customer id) for every learned payer account or name."""
+    return [(key(raw), cid) for raw, customers in learned.items() for cid in customers]
 
 
 def _index_amounts(index: LedgerIndex) -> None:
-    codes: dict[str, int] = {}
-    currency = np.fromiter((codes.setdefault(i.currency, len(codes)) for i in index.items),
-                           dtype=np.int32, count=len(index.items))
+    columns = index.columns
+    currency = np.frombuffer(columns.currency, dtype=np.int16) if len(columns.currency) else (
+        np.zeros(0, np.int16))
     every = _column(index.open_minor)
-    for name, code in codes.items():
+    for name, code in columns.currency_code.items():
         pos = np.flatnonzero(currency == code).astype(np.int64)
         minor = every[pos]
         order = np.argsort(minor, kind="stable")
