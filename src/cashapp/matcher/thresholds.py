@@ -28,7 +28,7 @@ ask for 0.999, which the rules matcher's certain lines (0.999) and nearly every 
 clear, a tightening in name only. With the defaults, one reversal asks every line of that
 customer for a calibrated 0.9999 (stricter than the old per-decision reading of the target,
 whatever the table allows others), two for 0.99999 (the ceiling: above it nothing would ever
-be automatic again without a person deciding so; 1.5.1's calibration tops out at 0.999987,
+be automatic again without a person deciding so; 1.6.1's calibration tops out at 0.999983,
 so at the ceiling that customer's lines all wait for a person).
 """
 
