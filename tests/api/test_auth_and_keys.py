@@ -84,6 +84,8 @@ def test_openapi_is_published(client: TestClient) -> None:
 
 
 APPROVED_ROUTES = {
+    "GET /v1/alias-rules", "POST /v1/alias-rules/refresh",
+    "POST /v1/alias-rules/{rule_id}/accept", "POST /v1/alias-rules/{rule_id}/reject",
     "GET /v1/api-keys", "POST /v1/api-keys", "POST /v1/api-keys/{key_id}/revoke",
     "GET /v1/applications/{application_id}", "POST /v1/applications/{application_id}/reverse",
     "GET /v1/bank-accounts", "GET /v1/bank-lines", "GET /v1/bank-lines/{bank_line_id}",
