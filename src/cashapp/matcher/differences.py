@@ -84,6 +84,12 @@ class Settlement:
         return _amount(self.delta_minor, self.places)
 
     @property
+    def on_account(self) -> Decimal:
+        """What the allocation keeps on the customer's account (0 when nothing)."""
+        return _amount(sum(p.minor for p in self.parts
+                           if p.kind is AllocationKind.ON_ACCOUNT), self.places)
+
+    @property
     def allocations(self) -> tuple[ProposedAllocation, ...]:
         """The parts as the domain's allocations (amounts with the currency's decimals)."""
         places = self.places

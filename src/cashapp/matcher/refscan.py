@@ -3,6 +3,9 @@
 Reads the extractor's candidates, the structured references, the referred documents, the
 linked remittance advices and the free text (token windows, so ``INV 2025 0042`` and
 ``RF18 5390 0754 7034`` are found), and looks each key up in the ledger indexes.
+Also the other way round: the invoice numbers the line names that are shaped like the
+ledger's numbering but match no open item (``unknown_invoice_numbers``), and how that
+reads for a reviewer when the allocation leaves money on account.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from cashapp.domain.proposals import Evidence
 from cashapp.domain.reasons import ReasonCode, reason_from_iso20022
 from cashapp.domain.references import ReferenceKind
 from cashapp.domain.statements import ReferredDocument
@@ -25,6 +29,13 @@ MAX_WINDOW = 7  # tokens joined to find spaced references (RF in groups of four)
 
 # How strongly each way of finding a reference names the item (a prior, not a probability).
 STRENGTH = {"payment_reference": 1.0, "number": 1.0, "po": 0.7, "digits": 0.6}
+
+
+# The extractor's confidence in an invoice number that fits the learned numbering but is not
+# open (``extractors.nlp.invoices``, edit ``unknown``): 0.45 written as the numbering writes
+# it, 0.35-0.40 with zeros dropped, cut in two or labelled without its prefix; 0.25 or less
+# when the prefix had to be invented (a phone number, an order number read as the numbering).
+UNKNOWN_MIN_CONFIDENCE = 0.3
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +103,29 @@ def find_references(task: LineToMatch, index: LedgerIndex) -> dict[int, Referenc
         for item, method, written in scan_text(index, text):
             add(ReferenceHit(item, method, source, STRENGTH[method], written))
     return hits
+
+
+def unknown_invoice_numbers(task: LineToMatch, index: LedgerIndex) -> tuple[str, ...]:
+    """The invoice numbers the line's text names that have the ledger's numbering but no
+    open item: what the extractor read as of the learned shape and ``unknown``, written
+    with its prefix (or labelled an invoice), and that no index finds either. An ERP that
+    exports invoices late: the ledger will know them tomorrow."""
+    found: list[str] = []
+    for candidate in task.references:
+        number = candidate.normalized or candidate.text
+        if (candidate.kind is ReferenceKind.INVOICE and "unknown" in candidate.evidence
+                and candidate.confidence >= UNKNOWN_MIN_CONFIDENCE and number not in found
+                and not _lookup(index, number, _kinds_for(candidate.kind))):
+            found.append(number)
+    return tuple(found)
+
+
+def unknown_invoices_evidence(numbers: Iterable[str], on_account: Decimal) -> Evidence:
+    """Why a line that names invoices the ledger does not know is not applied: the money
+    the allocation leaves on account is probably theirs."""
+    return Evidence(name="reference_unknown", detail=(
+        f"names {', '.join(numbers)} not in the ledger: the {on_account} left on account "
+        "may pay them (an invoice exported late?)"))
 
 
 def scan_text(index: LedgerIndex, text: str) -> Iterable[tuple[int, str, str]]:

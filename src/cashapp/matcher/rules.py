@@ -2,7 +2,8 @@
 
 AUTO only for the certain cases: exact or normalised references to open items of the
 identified payer, in the line's currency, whose amounts add up to the payment (exactly, with
-an overpayment left on account, or short with an explicit reason). Everything less certain
+an overpayment left on account unless the line also names invoices of the ledger's numbering
+that the ledger does not know, or short with an explicit reason). Everything less certain
 is SUGGESTED with its best proposal, or UNMATCHED. The scored matcher uses it as a fallback
 and the benchmark as a reference point.
 """
@@ -21,7 +22,12 @@ from cashapp.matcher.customers import PayerEvidence, identify_customers
 from cashapp.matcher.differences import PaymentFacts, Settlement, settle
 from cashapp.matcher.index import LedgerIndex, build_index
 from cashapp.matcher.reason_words import reason_in_text
-from cashapp.matcher.refscan import ReferenceHit, find_references
+from cashapp.matcher.refscan import (
+    ReferenceHit,
+    find_references,
+    unknown_invoice_numbers,
+    unknown_invoices_evidence,
+)
 
 VERSION = "rules-1"
 CERTAIN_DIFFERENCES = frozenset({"exact", "over", "remitted", "discount", "reason", "bank_charges"})
@@ -106,8 +112,12 @@ class RulesMatcher:
                             remitted=[h.amount for h in chosen],
                             item_reasons=[h.reason for h in chosen])
         evidence.append(_amount_evidence(settlement, items))
+        unknown = unknown_invoice_numbers(task, index) if settlement.on_account else ()
+        if unknown:
+            evidence.append(unknown_invoices_evidence(unknown, settlement.on_account))
         certain = (
-            not foreign
+            not unknown  # the money left on account probably pays invoices not yet known
+            and not foreign
             and all(h.method in ("number", "payment_reference") and h.trusted for h in chosen)
             and _payer_agrees(payers, customer_id, settlement)
             and settlement.difference in CERTAIN_DIFFERENCES

@@ -6,7 +6,9 @@ for the tenant's target precision (``matcher.thresholds.auto_threshold``: the mo
 for ``MatchPolicy.auto_precision``, never below the per-decision floor
 ``MatchPolicy.auto_min_confidence``, tightened per customer), the line names an item
 of the allocation or its payer is identified (an amount alone is never enough), the
-allocation does not rest on an unexplained deduction or an untrusted advice, and the line is
+allocation does not rest on an unexplained deduction or an untrusted advice, it does not keep
+money on account while the line names invoices of the ledger's numbering that the ledger does
+not know (``refscan.unknown_invoice_numbers``: the money is probably theirs), and the line is
 a booked credit.
 Otherwise the top proposals are SUGGESTED, or the line is UNMATCHED.
 """
@@ -29,6 +31,7 @@ from cashapp.matcher.evidence import candidate_evidence, runner_up_evidence, top
 from cashapp.matcher.features import DIFFERENCES, FEATURES, FeatureBuilder
 from cashapp.matcher.index import LedgerIndex, build_index
 from cashapp.matcher.model import Scorer, grouped_line_scores
+from cashapp.matcher.refscan import unknown_invoice_numbers, unknown_invoices_evidence
 from cashapp.matcher.rules import RulesMatcher, is_applicable
 from cashapp.matcher.thresholds import auto_threshold
 from cashapp.matcher.workers import plan, private_mb, run_chunks
@@ -185,10 +188,13 @@ class ScoredMatcher:
                     n == order[0] or _other_reading(first, ctx.candidates[n].settlement)))]
         if not kept:
             return MatchResult(line_key=ctx.task.key, decision=DecisionKind.UNMATCHED)
+        unknown = unknown_invoice_numbers(ctx.task, index) if ctx.task.references else ()
         proposals: list[Proposal] = []
         for rank, n in enumerate(kept):
             cand = ctx.candidates[n]
             evidence = candidate_evidence(ctx, cand, index, float(raw[n]), float(confidence[n]))
+            if unknown and cand.settlement.on_account:
+                evidence.append(unknown_invoices_evidence(unknown, cand.settlement.on_account))
             if rank == 0 and len(kept) > 1:
                 m = kept[1]
                 evidence.append(runner_up_evidence(cand, rows[n], ctx.candidates[m], rows[m],
@@ -205,6 +211,7 @@ class ScoredMatcher:
             confidence[kept[0]] >= threshold
             and bool(row_gates(rows[kept[0] : kept[0] + 1], policy)[0])
             and not _read_two_ways(ctx, best.settlement)
+            and not (unknown and best.settlement.on_account)
         )
         decision = DecisionKind.AUTO if automatic else DecisionKind.SUGGESTED
         return MatchResult(line_key=ctx.task.key, decision=decision, proposals=tuple(proposals))
