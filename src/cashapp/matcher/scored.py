@@ -159,6 +159,10 @@ class ScoredMatcher:
         raw = self.scorer.raw(prepared.rows)
         confidence = self.scorer.calibrate(grouped_line_scores(raw, prepared.offsets))
         lap("scoring")
+        # the same for every line of the chunk: the policy's threshold (before a customer's
+        # tightening) and the gates each candidate's feature row shows
+        threshold = self.auto_threshold(policy)
+        gates = row_gates(prepared.rows, policy)
         for n, task in enumerate(chunk):
             ctx = prepared.contexts[n]
             lo, hi = prepared.offsets[n], prepared.offsets[n + 1]
@@ -167,8 +171,9 @@ class ScoredMatcher:
             elif hi == lo:
                 results.append(self._without_candidates(task, ctx, index, policy))
             else:
-                results.append(self._decide(ctx, index, policy, raw[lo:hi],
-                                            confidence[lo:hi], prepared.rows[lo:hi]))
+                results.append(self._decide(ctx, index, policy, threshold, raw[lo:hi],
+                                            confidence[lo:hi], prepared.rows[lo:hi],
+                                            gates[lo:hi]))
         lap("decision_evidence")
         return results
 
@@ -177,9 +182,11 @@ class ScoredMatcher:
         ctx: LineContext,
         index: LedgerIndex,
         policy: MatchPolicy,
+        threshold: float,
         raw: npt.NDArray[np.float64],
         confidence: npt.NDArray[np.float64],
         rows: npt.NDArray[np.float64],
+        gates: npt.NDArray[np.bool_],
     ) -> MatchResult:
         order = sorted(range(len(raw)), key=lambda n: (-confidence[n], -raw[n]))
         first = ctx.candidates[order[0]].settlement
@@ -188,7 +195,9 @@ class ScoredMatcher:
                     n == order[0] or _other_reading(first, ctx.candidates[n].settlement)))]
         if not kept:
             return MatchResult(line_key=ctx.task.key, decision=DecisionKind.UNMATCHED)
-        unknown = unknown_invoice_numbers(ctx.task, index) if ctx.task.references else ()
+        # only a proposal keeping money on account asks which named invoices are unknown
+        unknown = (unknown_invoice_numbers(ctx.task, index) if ctx.task.references and any(
+            ctx.candidates[n].settlement.on_account for n in kept) else ())
         proposals: list[Proposal] = []
         for rank, n in enumerate(kept):
             cand = ctx.candidates[n]
@@ -204,12 +213,10 @@ class ScoredMatcher:
                                       customer_id=cand.customer_id, evidence=tuple(evidence),
                                       model_version=self.version))
         best = ctx.candidates[kept[0]]
-        threshold = auto_threshold(self.scorer.precision_table, policy.auto_precision,
-                                   policy.auto_min_confidence,
-                                   policy.per_customer_threshold.get(best.customer_id, 0.0))
+        customer = policy.per_customer_threshold.get(best.customer_id, 0.0)
         automatic = (
-            confidence[kept[0]] >= threshold
-            and bool(row_gates(rows[kept[0] : kept[0] + 1], policy)[0])
+            confidence[kept[0]] >= max(threshold, customer)
+            and bool(gates[kept[0]])
             and not _read_two_ways(ctx, best.settlement)
             and not (unknown and best.settlement.on_account)
         )
