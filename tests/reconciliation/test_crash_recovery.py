@@ -221,7 +221,7 @@ def test_sigkill_mid_batch_then_rerun(engine, tenant, database_url, seed) -> Non
     rng = random.Random(seed)
     line_ids = build_batch(engine, tenant)
     engine.dispose()  # the child must not inherit pooled connections
-    child = FORK.Process(target=apply_all, args=(database_url, tenant, line_ids, None, 0.005))
+    child = FORK.Process(target=apply_all, args=(database_url, tenant, line_ids, None, 0.02))
     child.start()
     applied = kill_when(engine, tenant, child, rng.randint(20, LINES // 3), rng.random() / 100)
     assert 0 < applied < len(line_ids)
