@@ -34,6 +34,7 @@ from cashapp.reconciliation.apply import ActorType, apply_proposal, reverse_appl
 from cashapp.reconciliation.audit import audit_ledger
 from cashapp.reconciliation.open_items import import_open_items
 from cashapp.reconciliation.run import APPLY_CHUNK
+from cashapp.storage.engine import SQLITE_BEGIN_OPTION
 from cashapp.storage.transactions import read_session, write_transaction
 
 LINES = 600
@@ -130,7 +131,10 @@ def apply_all(
 
 
 def count_applications(engine: Engine, tenant: int) -> int:
-    with engine.connect() as connection:
+    # a plain read: on SQLite a DEFERRED begin, so the watcher never queues for the write
+    # lock the batch takes for every line (IMMEDIATE, the engine's default) and starves
+    reader = engine.execution_options(**{SQLITE_BEGIN_OPTION: "DEFERRED"})
+    with reader.connect() as connection:
         return int(
             connection.execute(
                 text("SELECT count(*) FROM application WHERE tenant_id = :t"), {"t": tenant}
@@ -221,7 +225,7 @@ def test_sigkill_mid_batch_then_rerun(engine, tenant, database_url, seed) -> Non
     rng = random.Random(seed)
     line_ids = build_batch(engine, tenant)
     engine.dispose()  # the child must not inherit pooled connections
-    child = FORK.Process(target=apply_all, args=(database_url, tenant, line_ids, None, 0.02))
+    child = FORK.Process(target=apply_all, args=(database_url, tenant, line_ids, None, 0.005))
     child.start()
     applied = kill_when(engine, tenant, child, rng.randint(20, LINES // 3), rng.random() / 100)
     assert 0 < applied < len(line_ids)
